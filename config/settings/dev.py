@@ -1,0 +1,10 @@
+"""Local development and the demo: DEBUG on, emails printed to the console."""
+
+from config.env import env_list, env_str
+
+from .base import *  # noqa: F403
+
+DEBUG = True
+SECRET_KEY = env_str("SECRET_KEY", "dev-only-secret-key-not-for-production")  # noqa: S105
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

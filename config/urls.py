@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Communications Credits backoffice")
+admin.site.site_title = _("Communications Credits backoffice")
+admin.site.index_title = _("Tenants, directory, subscriptions and credits")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("accounts.urls")),
+    path("", include("credits.urls")),
+]

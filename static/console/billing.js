@@ -1,0 +1,112 @@
+/* Billing pages: conditional payment fields, the auto-recharge switch, the balance chart. */
+(function () {
+  "use strict";
+
+  // Fields marked data-show-when="a b" show only while the checked payment choice is a or b.
+  function syncPaymentFields(form) {
+    var checked = form.querySelector("input[name='payment']:checked");
+    var value = checked ? checked.value.split(":")[0] : "";
+    if (value === "card") { value = "saved_card"; }
+    form.querySelectorAll("[data-show-when]").forEach(function (group) {
+      var wanted = group.getAttribute("data-show-when").split(" ");
+      group.hidden = wanted.indexOf(value) === -1;
+    });
+  }
+
+  // The recharge amounts matter only while Auto-recharge is on.
+  function syncRecharge(form) {
+    var toggle = form.querySelector("input[name='auto_recharge'][type='checkbox']");
+    var fields = form.querySelector("#recharge-fields");
+    if (toggle && fields) { fields.hidden = !toggle.checked; }
+  }
+
+  function lang() { return document.documentElement.lang || "en"; }
+
+  function drawCharts(root) {
+    if (!window.Chart) { return; }
+    Object.values(window.Chart.instances || {}).forEach(function (chart) {
+      if (!document.body.contains(chart.canvas)) { chart.destroy(); }
+    });
+    root.querySelectorAll("canvas[data-balance-chart]").forEach(function (canvas) {
+      if (window.Chart.getChart(canvas)) { return; }
+      var source = document.getElementById(canvas.getAttribute("data-balance-chart"));
+      if (!source) { return; }
+      var data = JSON.parse(source.textContent);
+      var money = new Intl.NumberFormat(lang(), { style: "currency", currency: data.currency, maximumFractionDigits: 0 });
+      var day = new Intl.DateTimeFormat(lang(), { month: "short", day: "numeric", timeZone: "UTC" });
+      new window.Chart(canvas, {
+        type: "line",
+        data: {
+          labels: data.labels,
+          datasets: [{
+            data: data.values.map(Number),
+            borderColor: "#0f6cbd",
+            backgroundColor: "rgba(15, 108, 189, 0.08)",
+            borderWidth: 2,
+            fill: true,
+            stepped: true,
+            // Only today's balance gets a dot, so a new account's first day shows too.
+            pointRadius: data.values.map(function (_, i) { return i === data.values.length - 1 ? 3 : 0; }),
+            pointHitRadius: 6
+          }]
+        },
+        options: {
+          responsive: true,
+          maintainAspectRatio: false,
+          animation: false,
+          interaction: { mode: "index", intersect: false },
+          plugins: {
+            legend: { display: false },
+            tooltip: {
+              callbacks: {
+                title: function (items) { return day.format(new Date(data.labels[items[0].dataIndex] + "T00:00:00Z")); },
+                label: function (item) { return data.display[item.dataIndex]; }
+              }
+            }
+          },
+          scales: {
+            x: {
+              grid: { display: false },
+              ticks: {
+                maxTicksLimit: 7, maxRotation: 0,
+                callback: function (value) { return day.format(new Date(data.labels[value] + "T00:00:00Z")); }
+              }
+            },
+            y: { beginAtZero: true, ticks: { callback: function (value) { return money.format(value); } } }
+          }
+        }
+      });
+    });
+  }
+
+  function setUp(root) {
+    var forms = root.tagName === "FORM" ? [root] : Array.prototype.slice.call(root.querySelectorAll("form"));
+    forms.forEach(function (form) { syncPaymentFields(form); syncRecharge(form); });
+    drawCharts(root);
+  }
+
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (!form) { return; }
+    if (event.target.name === "payment") { syncPaymentFields(form); }
+    if (event.target.name === "auto_recharge") { syncRecharge(form); }
+  });
+
+  // After a dialog in the flyout answers (a notice, an error), move the keyboard focus to
+  // what it says, so screen readers announce it and the focus isn't lost with the form.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var flyout = document.getElementById("flyout");
+    if (!flyout || !flyout.contains(event.detail.elt)) { return; }
+    var first = flyout.querySelector("[data-focus-first], .alert-danger");
+    if (first) {
+      if (!first.hasAttribute("tabindex")) { first.setAttribute("tabindex", "-1"); }
+      first.focus({ preventScroll: false });
+    }
+  });
+
+  if (window.htmx) {
+    window.htmx.onLoad(function (element) { setUp(element); });
+  } else {
+    document.addEventListener("DOMContentLoaded", function () { setUp(document.body); });
+  }
+})();

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AdminRole(models.TextChoices):
+    """The directory's admin roles (DESIGN §4), with their admin-center names."""
+
+    GLOBAL_ADMIN = "global_admin", _("Global Administrator")
+    BILLING_ADMIN = "billing_admin", _("Billing Administrator")
+    LICENSE_ADMIN = "license_admin", _("License Administrator")
+    USER_ADMIN = "user_admin", _("User Administrator")
+    GLOBAL_READER = "global_reader", _("Global Reader")
+    REPORTS_READER = "reports_reader", _("Reports Reader")
+    TEAMS_ADMIN = "teams_admin", _("Teams Administrator")
+    TEAMS_COMMS_ADMIN = "teams_comms_admin", _("Teams Communications Administrator")
+    TEAMS_COMMS_SUPPORT_ENGINEER = (
+        "teams_comms_support_engineer",
+        _("Teams Communications Support Engineer"),
+    )
+    TEAMS_COMMS_SUPPORT_SPECIALIST = (
+        "teams_comms_support_specialist",
+        _("Teams Communications Support Specialist"),
+    )
+    SKYPE_ADMIN = "skype_admin", _("Skype for Business Administrator")
+    HELPDESK_ADMIN = "helpdesk_admin", _("Helpdesk Administrator")
+    SERVICE_SUPPORT_ADMIN = "service_support_admin", _("Service Support Administrator")
+    DEVICE_ADMIN = "device_admin", _("Device Administrator")
+    APPLICATION_ADMIN = "application_admin", _("Application Administrator")
+    CLOUD_DEVICE_ADMIN = "cloud_device_admin", _("Cloud Device Administrator")
+    AUTHENTICATION_ADMIN = "authentication_admin", _("Authentication Administrator")
+    PRIVILEGED_AUTHENTICATION_ADMIN = (
+        "privileged_authentication_admin",
+        _("Privileged Authentication Administrator"),
+    )
+
+
+class RoleAssignmentQuerySet(models.QuerySet):
+    def for_tenant(self, tenant) -> RoleAssignmentQuerySet:
+        return self.filter(user__tenant=tenant)
+
+
+class RoleAssignment(models.Model):
+    """A directory user holding one admin role in their tenant."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=40, choices=AdminRole.choices)
+    assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user", "role"]
+        verbose_name = _("admin role assignment")
+        verbose_name_plural = _("admin role assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="role_assignment_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=AdminRole.values), name="role_assignment_known_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"

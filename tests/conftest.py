@@ -1,0 +1,90 @@
+"""Personas shared by every test: admins of Contoso by role, and an admin of another tenant."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from accounts.models import AdminRole
+from tests.accounts.factories import AdminFactory, TenantFactory, UserFactory
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked ``postgres`` prove concurrency guarantees and need PostgreSQL.
+
+    On SQLite (which serializes every write) they are skipped with the reason; CI runs the
+    suite once more on PostgreSQL, where they run. A run that asked for PostgreSQL through
+    DATABASE_URL but got another engine fails under CI=true instead of skipping quietly.
+    """
+    if item.get_closest_marker("postgres") is None or connection.vendor == "postgresql":
+        return
+    reason = f"needs PostgreSQL (DATABASE_URL=postgres://...); the database is {connection.vendor}"
+    asked_for_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    if os.environ.get("CI", "").lower() == "true" and asked_for_postgres:
+        pytest.fail(f"CI=true and DATABASE_URL names PostgreSQL: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def tenant(db):
+    return TenantFactory(name="Contoso", slug="contoso", country="US", currency="USD")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return TenantFactory(name="Fabrikam", slug="fabrikam", country="GB", currency="GBP")
+
+
+@pytest.fixture
+def global_admin(tenant):
+    return AdminFactory(
+        tenant=tenant, username="admin@contoso.example", display_name="Megan Bowen",
+        roles=[AdminRole.GLOBAL_ADMIN],
+    )
+
+
+@pytest.fixture
+def billing_admin(tenant):
+    return AdminFactory(
+        tenant=tenant, username="billing@contoso.example", display_name="Alex Wilber",
+        roles=[AdminRole.BILLING_ADMIN],
+    )
+
+
+@pytest.fixture
+def reports_reader(tenant):
+    return AdminFactory(
+        tenant=tenant, username="reports@contoso.example", display_name="Lidia Holloway",
+        roles=[AdminRole.REPORTS_READER],
+    )
+
+
+@pytest.fixture
+def license_admin(tenant):
+    return AdminFactory(
+        tenant=tenant, username="license@contoso.example", display_name="Isaiah Langer",
+        roles=[AdminRole.LICENSE_ADMIN],
+    )
+
+
+@pytest.fixture
+def other_tenant_admin(other_tenant):
+    return AdminFactory(
+        tenant=other_tenant, username="admin@fabrikam.example", display_name="Fabrikam Admin",
+        roles=[AdminRole.GLOBAL_ADMIN],
+    )
+
+
+@pytest.fixture
+def plain_user(tenant):
+    """A directory user without any admin role."""
+    return UserFactory(tenant=tenant, username="adele@contoso.example", display_name="Adele Vance")
+
+
+@pytest.fixture
+def admin_client(client, global_admin):
+    client.force_login(global_admin)
+    return client

@@ -1,0 +1,113 @@
+"""Credits models, split by subdomain and re-exported here.
+
+- ``accounts``: ``CreditAccount``, one per tenant, with its cached balance and deficit and
+  the auto-recharge settings.
+- ``lots``: ``FundLot``, one per funding, which expires 12 calendar months after purchase.
+- ``ledger``: ``LedgerEntry`` (append-only, one per posting) and ``LotMovement`` (how an
+  entry changed the remaining amount of each lot it touched).
+- ``payments``: ``PaymentMethod`` (saved cards), ``EnterpriseAgreement``,
+  ``BillingProfile`` (how a tenant's credits are paid), ``Order`` and ``SandboxCharge``.
+- ``rates``: ``Rate``, the price of a minute per country, number type and currency.
+- ``calls``: ``CallRecord`` (one rated call), ``MinutePool`` (minutes used per month,
+  country and plan) and ``TollFreeNumber`` (a tenant's toll-free numbers).
+- ``api``: ``ApiToken``, per-tenant bearer tokens for the usage API (stored hashed).
+
+Money columns are ``numeric(15, 4)``; ``credits.money`` explains the choice. Rows are
+written only by ``credits.services.ledger``; see its docstring for the accounting model
+(balance, lots, deficit) and the invariants ``manage.py ledger_verify`` checks.
+"""
+
+from credits.models.accounts import CreditAccount, CreditAccountQuerySet, CreditAccountStatus
+from credits.models.api import ApiToken
+from credits.models.calls import (
+    CONFERENCE_OUT_CALL_TYPES,
+    INBOUND_CALL_TYPES,
+    POOL_CAPABILITIES,
+    USER_OUT_CALL_TYPES,
+    CallRecord,
+    CallRecordQuerySet,
+    CallType,
+    Capability,
+    DestinationType,
+    MinutePool,
+    Reach,
+    TollFreeNumber,
+    UsageSource,
+)
+from credits.models.ledger import (
+    CREDIT_KINDS,
+    DEBIT_KINDS,
+    FUNDING_KIND,
+    REVERSIBLE_KINDS,
+    EntryKind,
+    LedgerEntry,
+    LedgerEntryQuerySet,
+    LotMovement,
+)
+from credits.models.lots import FundLot, FundLotQuerySet, FundSource
+from credits.models.notifications import (
+    DeliveryStatus,
+    Notification,
+    NotificationKind,
+    NotificationQuerySet,
+)
+from credits.models.payments import (
+    BillingProfile,
+    EnterpriseAgreement,
+    Order,
+    OrderKind,
+    OrderStatus,
+    PaymentMethod,
+    PaymentType,
+    SandboxCharge,
+)
+from credits.models.rates import NumberType, Rate, RateQuerySet
+
+__all__ = [
+    "CREDIT_KINDS",
+    "DEBIT_KINDS",
+    "FUNDING_KIND",
+    "REVERSIBLE_KINDS",
+    "CreditAccount",
+    "CreditAccountQuerySet",
+    "CreditAccountStatus",
+    "EntryKind",
+    "FundLot",
+    "FundLotQuerySet",
+    "FundSource",
+    "LedgerEntry",
+    "LedgerEntryQuerySet",
+    "LotMovement",
+    # notifications
+    "DeliveryStatus",
+    "Notification",
+    "NotificationKind",
+    "NotificationQuerySet",
+    # payments
+    "BillingProfile",
+    "EnterpriseAgreement",
+    "Order",
+    "OrderKind",
+    "OrderStatus",
+    "PaymentMethod",
+    "PaymentType",
+    "SandboxCharge",
+    # rates, calls and the usage API
+    "CONFERENCE_OUT_CALL_TYPES",
+    "INBOUND_CALL_TYPES",
+    "POOL_CAPABILITIES",
+    "USER_OUT_CALL_TYPES",
+    "ApiToken",
+    "CallRecord",
+    "CallRecordQuerySet",
+    "CallType",
+    "Capability",
+    "DestinationType",
+    "MinutePool",
+    "NumberType",
+    "Rate",
+    "RateQuerySet",
+    "Reach",
+    "TollFreeNumber",
+    "UsageSource",
+]

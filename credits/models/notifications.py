@@ -1,0 +1,70 @@
+"""Notifications: every credits email sent to a tenant's admins (the Message center)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(models.TextChoices):
+    RECHARGE_SUCCEEDED = "recharge_succeeded", _("Auto-recharge succeeded")
+    RECHARGE_FAILED = "recharge_failed", _("Auto-recharge failed")
+    BALANCE_ZERO = "balance_zero", _("Balance reached zero")
+    LIMIT_REACHED = "limit_reached", _("Monthly recharge limit reached")
+    EXPIRY_REMINDER = "expiry_reminder", _("Funds expiring soon")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_tenant(self, tenant) -> NotificationQuerySet:
+        return self.filter(tenant=tenant)
+
+
+class Notification(models.Model):
+    """One notification to a tenant's notified admins. ``dedupe_key`` (per tenant) makes
+    each event notify once: one per failed order, one per zero crossing, one per month
+    for the limit, one per lot and reminder threshold."""
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.CASCADE, related_name="notifications",
+        verbose_name=_("tenant"),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    dedupe_key = models.CharField(_("event key"), max_length=200)
+    subject = models.CharField(_("subject"), max_length=300)
+    context = models.JSONField(_("details"), default=dict, blank=True)
+    recipients = models.JSONField(
+        _("recipients"), default=list, blank=True,
+        help_text=_("One entry per admin: email, name and delivery status."),
+    )
+    status = models.CharField(
+        _("delivery status"), max_length=20, choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+    )
+    error = models.CharField(_("delivery error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="credits_notif_tenant_idx")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "dedupe_key"], name="credits_notification_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} · {self.subject}"

@@ -1,0 +1,175 @@
+"""Domain errors of the credits app. Services raise them; views turn them into messages.
+
+Every error's message is written for the person who will read it (an operator in a log,
+an admin in a form error), and says what was refused and why. Nothing is written to the
+database when one of them is raised from a ledger service.
+"""
+
+from __future__ import annotations
+
+
+class CreditsError(Exception):
+    """Base of every credits error; ``code`` is stable for views and tests to match on."""
+
+    code = "credits_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PurchaseNotAllowed(CreditsError):
+    """Credits cannot be set up or bought for this tenant (e.g. its country)."""
+
+    code = "purchase_not_allowed"
+
+
+class LedgerError(CreditsError):
+    """A posting was refused: it would break a ledger rule."""
+
+    code = "ledger_error"
+
+
+class InvalidAmount(LedgerError):
+    """Zero, negative, too many decimals, over the maximum, or not a Decimal."""
+
+    code = "invalid_amount"
+
+
+class CurrencyMismatch(LedgerError):
+    """The amount is not in the credit account's currency."""
+
+    code = "currency_mismatch"
+
+
+class IdempotencyConflict(LedgerError):
+    """The idempotency key was already used on this account for a different posting."""
+
+    code = "idempotency_conflict"
+
+    def __init__(self, message: str, *, key: str, entry_id: int) -> None:
+        super().__init__(message)
+        self.key = key
+        self.entry_id = entry_id
+
+
+class InsufficientCredits(LedgerError):
+    """A debit that may not create a deficit is larger than the usable balance."""
+
+    code = "insufficient_credits"
+
+
+class AccountClosed(LedgerError):
+    """The credit account is closed: it takes no new funds and no new charges."""
+
+    code = "account_closed"
+
+
+class EntryNotReversible(LedgerError):
+    """This entry cannot be reversed (its kind, already reversed, or its lot expired)."""
+
+    code = "entry_not_reversible"
+
+
+# Orders and payments ------------------------------------------------------------------
+# Their messages are shown to admins as they are, so they are translated.
+
+
+class OrderError(CreditsError):
+    """An order or a payment setting was refused before anything was charged or written."""
+
+    code = "order_error"
+
+
+class InvalidOrderAmount(OrderError):
+    """Empty, not a number, negative, below the minimum, above the maximum, too precise."""
+
+    code = "invalid_order_amount"
+
+
+class InvalidRechargeSettings(OrderError):
+    """Recharge settings that break a rule; ``errors`` maps each field to its problem."""
+
+    code = "invalid_recharge_settings"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__(" ".join(self.errors.values()))
+
+
+class AgreementRegionMismatch(PurchaseNotAllowed):
+    """The Enterprise Agreement is billed in another region than the tenant is located in."""
+
+    code = "ea_region_mismatch"
+
+    def __init__(self, message: str, *, agreement) -> None:
+        super().__init__(message)
+        self.agreement = agreement
+
+
+class CreditsAlreadySetUp(OrderError):
+    code = "already_set_up"
+
+
+class CreditsNotSetUp(OrderError):
+    code = "not_set_up"
+
+
+class PaymentMethodUnavailable(OrderError):
+    """The chosen card, invoice or agreement can't pay for this tenant (removed, not its
+    own, inactive, or no volume licensing)."""
+
+    code = "payment_method_unavailable"
+
+
+class CardRefused(OrderError):
+    """The gateway refused the card itself (invalid, expired): nothing was charged.
+    ``card_code`` is the gateway's ``CardError.code``."""
+
+    code = "card_refused"
+
+    def __init__(self, message: str, *, card_code: str) -> None:
+        super().__init__(message)
+        self.card_code = card_code
+
+
+class OrderConflict(OrderError):
+    """The idempotency key was already used by an order with different details."""
+
+    code = "order_conflict"
+
+
+class PaymentDeclined(CreditsError):
+    """The payment failed; the order is recorded as failed with the reason, and no funds
+    were added. ``order`` is that order."""
+
+    code = "payment_declined"
+
+    def __init__(self, message: str, *, order, failure_code: str) -> None:
+        super().__init__(message)
+        self.order = order
+        self.failure_code = failure_code
+
+
+class PaymentMethodInUse(CreditsError):
+    """A card that pays for the subscription can't be removed until another one does."""
+
+    code = "payment_method_in_use"
+
+
+class UsageInvalid(CreditsError):
+    """A usage import (file or API request) cannot be read at all: not the call-record
+    CSV header, not a JSON list of records, too many records. Nothing was imported."""
+
+    code = "usage_invalid"
+
+
+class RatesInvalid(CreditsError):
+    """A rate file has bad lines; ``problems`` lists them as (line, reason). Nothing was
+    imported (rate imports are all-or-nothing)."""
+
+    code = "rates_invalid"
+
+    def __init__(self, message: str, *, problems: list[tuple[int, str]]) -> None:
+        super().__init__(message)
+        self.problems = problems

@@ -1,0 +1,42 @@
+"""Amounts as people read them: formatted by Babel for the active language (DESIGN §3)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency
+from django.utils import translation
+
+
+def active_locale() -> str:
+    """The Babel locale of the active Django language ('en', 'zh_Hans', ...)."""
+    language = translation.get_language() or "en"
+    name = translation.to_locale(language)
+    try:
+        Locale.parse(name)
+    except (ValueError, UnknownLocaleError):
+        return "en"
+    return name
+
+
+def format_money(
+    amount: object, currency: str, *, locale: str | None = None, exact: bool = False
+) -> str:
+    """``$1,234.50`` / ``1.234,50 €``: the amount in the currency's usual decimals, for the
+    active language. ``exact`` keeps the decimals a rated charge may have beyond them
+    (``$0.0575``, a balance of ``$258.7826``), for ledger rows."""
+    if amount is None or amount == "":
+        return ""
+    try:
+        value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    if not value.is_finite():
+        return str(amount)
+    if not exact:
+        return format_currency(value, currency, locale=locale or active_locale())
+    # Trailing zeros go (31.2500 -> 31.25); Babel pads back to the currency's decimals.
+    return format_currency(
+        value.normalize(), currency, locale=locale or active_locale(), decimal_quantization=False
+    )

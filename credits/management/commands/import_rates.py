@@ -1,0 +1,55 @@
+"""``manage.py import_rates FILE``: load per-minute rates (DESIGN §6), all or nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from credits.exceptions import RatesInvalid
+from credits.services.rates import SAMPLE_RATES, rates_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import rates from a CSV (country,number_type,per_minute,connection_fee,currency"
+        "[,effective_from]). Every line is checked first; if any is bad, nothing is "
+        "imported and each bad line is reported with its number. Use --sample for the "
+        "shipped sample rates."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", nargs="?", help="The rate CSV (UTF-8).")
+        parser.add_argument(
+            "--sample", action="store_true",
+            help=f"Import the shipped sample rates ({SAMPLE_RATES.name}): not real prices.",
+        )
+        parser.add_argument(
+            "--effective-from", type=date.fromisoformat, metavar="YYYY-MM-DD",
+            help="Date the rates take effect when the file has no effective_from column "
+            "(default: today, UTC).",
+        )
+
+    def handle(self, *args, file: str | None, sample: bool, effective_from, **options) -> None:
+        if bool(file) == bool(sample):
+            raise CommandError("Give a rate file, or --sample for the shipped sample rates.")
+        path = SAMPLE_RATES if sample else Path(file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CommandError(f"{path}: no such file.") from None
+        except UnicodeDecodeError:
+            raise CommandError(f"{path}: not UTF-8 text.") from None
+        try:
+            result = rates_import(text=text, effective_from=effective_from)
+        except RatesInvalid as error:
+            for line, reason in error.problems:
+                self.stderr.write(f"{path}:{line}: {reason}")
+            raise CommandError(f"{path}: {error.message}") from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.total} rates: {result.created} new, {result.updated} changed, "
+                f"{result.unchanged} unchanged."
+            )
+        )

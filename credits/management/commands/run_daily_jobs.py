@@ -1,0 +1,32 @@
+"""Run the daily jobs once: the expiry run, expiry reminders, stale recharge recovery.
+
+Schedule it once a day (cron or a systemd timer); a second run the same day is harmless.
+``--enqueue`` hands the work to a ``db_worker`` instead of running it here.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from credits.services.daily import daily_jobs_run
+from credits.tasks import daily_jobs_task
+
+
+class Command(BaseCommand):
+    help = "Run the daily jobs: expiry entries, expiry reminders, stale recharge recovery."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--enqueue", action="store_true", help="Enqueue the jobs for a db_worker."
+        )
+
+    def handle(self, *args, **options) -> None:
+        if options["enqueue"]:
+            result = daily_jobs_task.enqueue()
+            self.stdout.write(f"Enqueued the daily jobs (task {result.id}).")
+            return
+        summary = daily_jobs_run()
+        self.stdout.write(
+            "Expiry entries written: {expired_entries}; reminders sent: {reminders}; "
+            "stale recharges finished: {recharges_recovered}.".format(**summary)
+        )

@@ -1,0 +1,1 @@
+"""Writes of the credits app. Money moves only in ``credits.services.ledger``."""

@@ -1,0 +1,40 @@
+"""Opening a tenant's credit account. Opening moves no money; the ledger does that."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+from accounts.services import audit_record
+from credits.exceptions import PurchaseNotAllowed
+from credits.models import CreditAccount
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant, User
+
+# DESIGN §1: Communications Credits cannot be set up for tenants located here.
+CREDITS_UNAVAILABLE_COUNTRIES = frozenset({"RU", "KR", "TW"})
+
+
+def credit_account_open(*, tenant: Tenant, acting_user: User | None = None) -> CreditAccount:
+    """The tenant's credit account, created in the tenant's currency if it has none yet.
+
+    Idempotent: a tenant has at most one account, and opening it again returns it.
+    """
+    if tenant.country in CREDITS_UNAVAILABLE_COUNTRIES:
+        raise PurchaseNotAllowed(
+            f"Communications Credits are not available for organizations located in "
+            f"{tenant.country_name}."
+        )
+    with transaction.atomic():
+        account, created = CreditAccount.objects.get_or_create(
+            tenant=tenant, defaults={"currency": tenant.currency}
+        )
+        if created:
+            audit_record(
+                tenant=tenant, actor=acting_user, action="credits.account_open",
+                target=f"Credit account {account.pk}",
+                after={"currency": account.currency, "status": account.status},
+            )
+    return account

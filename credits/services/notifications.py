@@ -1,0 +1,103 @@
+"""Notifications to a tenant's admins holding a notified role (DESIGN §4): recorded once
+per event (``dedupe_key``) and sent by a background task after the commit."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Tenant, User
+from accounts.permissions import NOTIFIED_ROLES
+from credits.models import DeliveryStatus, Notification
+
+log = logging.getLogger(__name__)
+
+
+def notified_admins(tenant: Tenant) -> list[User]:
+    return list(
+        User.objects.filter(
+            tenant=tenant, is_active=True, role_assignments__role__in=NOTIFIED_ROLES
+        )
+        .distinct()
+        .order_by("display_name", "pk")
+    )
+
+
+def subscription_url() -> str:
+    return settings.CONSOLE_BASE_URL.rstrip("/") + reverse("credits:credits_subscription")
+
+
+def notification_create(
+    *, tenant: Tenant, kind: str, dedupe_key: str, subject: str, lines: list[str]
+) -> Notification | None:
+    """Record the notification once per ``dedupe_key`` and send it after the commit.
+    Returns ``None`` when this event was already notified."""
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                tenant=tenant, kind=kind, dedupe_key=dedupe_key, subject=subject,
+                context={"lines": lines},
+                recipients=[
+                    {"email": user.username, "name": user.display_name,
+                     "status": DeliveryStatus.PENDING}
+                    for user in notified_admins(tenant)
+                ],
+            )
+    except IntegrityError:
+        return None
+    from credits.tasks import notification_send_task
+
+    pk = notification.pk
+    transaction.on_commit(lambda: notification_send_task.enqueue(notification_id=pk))
+    return notification
+
+
+def notification_send(*, notification_id: int) -> Notification:
+    """Send one message per recipient, HTML and text; record each delivery status."""
+    notification = Notification.objects.select_related("tenant").get(pk=notification_id)
+    if notification.status == DeliveryStatus.SENT:
+        return notification
+    context = {
+        "tenant_name": notification.tenant.name,
+        "subject": notification.subject,
+        "lines": notification.context.get("lines", []),
+        "subscription_url": subscription_url(),
+    }
+    failed = []
+    connection = get_connection()
+    recipients = []
+    for recipient in notification.recipients:
+        if recipient.get("status") == DeliveryStatus.SENT:
+            recipients.append(recipient)
+            continue
+        personal = {**context, "name": recipient["name"]}
+        message = EmailMultiAlternatives(
+            subject=f"{notification.subject} · {notification.tenant.name}",
+            body=render_to_string("emails/notification.txt", personal),
+            to=[recipient["email"]],
+            connection=connection,
+        )
+        message.attach_alternative(
+            render_to_string("emails/notification.html", personal),
+            "text/html",
+        )
+        try:
+            message.send()
+            recipients.append({**recipient, "status": DeliveryStatus.SENT})
+        except Exception as error:  # noqa: BLE001 - any SMTP failure is recorded
+            log.warning("Notification %s to %s failed: %s", notification.pk, recipient["email"],
+                        error)
+            failed.append(str(error))
+            recipients.append({**recipient, "status": DeliveryStatus.FAILED})
+    notification.recipients = recipients
+    notification.status = DeliveryStatus.FAILED if failed else DeliveryStatus.SENT
+    notification.error = "; ".join(failed)[:500]
+    notification.sent_at = timezone.now()
+    notification.save(update_fields=["recipients", "status", "error", "sent_at"])
+    return notification

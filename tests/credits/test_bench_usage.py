@@ -1,0 +1,41 @@
+"""``manage.py bench_usage``: prints the import rate, the plain insert rate and the ratio."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accounts.models import Tenant
+from credits.models import CallRecord, CreditAccount, LedgerEntry, Rate
+
+
+def test_bench_prints_both_rates_and_their_ratio_and_cleans_up(db):
+    out = StringIO()
+    call_command("bench_usage", "--calls", "300", "--chunk-size", "100", stdout=out)
+    output = out.getvalue()
+    assert "import + rating + charging     300 calls" in output
+    assert "plain bulk insert              300 rows" in output
+    assert "ratio" in output and "calls/s" in output and "rows/s" in output
+    assert "calls charged to credits" in output
+    assert "ledger verification clean" in output
+    assert not Tenant.objects.filter(slug__startswith="bench-usage-").exists()
+    assert not CallRecord.objects.exists() and not LedgerEntry.objects.exists()
+    assert not CreditAccount.objects.exists()
+    assert Rate.objects.exists()  # it loaded the sample rates it needed
+
+
+def test_bench_can_keep_its_data(db):
+    call_command("bench_usage", "--calls", "50", "--keep", stdout=StringIO())
+    tenant = Tenant.objects.get(slug__endswith="-import")
+    assert CallRecord.objects.filter(tenant=tenant).count() == 50
+    plain = Tenant.objects.get(slug__endswith="-plain")
+    assert CallRecord.objects.filter(tenant=plain).count() == 50
+
+
+@pytest.mark.parametrize("args", [["--calls", "0"], ["--calls", "10", "--chunk-size", "0"]])
+def test_bench_refuses_nonsense(db, args):
+    with pytest.raises(CommandError):
+        call_command("bench_usage", *args, stdout=StringIO())

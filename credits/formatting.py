@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale, UnknownLocaleError, localedata
 from babel.numbers import format_currency
 from django.utils import translation
 
@@ -18,6 +18,15 @@ def active_locale() -> str:
     except (ValueError, UnknownLocaleError):
         return "en"
     return name
+
+
+def tenant_locale(country: str) -> str:
+    """The active language with the organization's country conventions, for what is
+    written to a tenant rather than shown to one admin (emails): ``en_DE`` gives
+    ``1.234,50 €``, ``en_GB`` ``£1,234.50``."""
+    base = active_locale()
+    candidate = f"{base}_{country}" if country else base
+    return candidate if localedata.exists(candidate) else base
 
 
 def format_money(

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credits.exceptions import PaymentDeclined
-from credits.formatting import format_money
+from credits.formatting import format_money, tenant_locale
 from credits.models import (
     BillingProfile,
     CreditAccount,
@@ -48,8 +48,9 @@ BACKOFF = timedelta(hours=6)
 MAX_FAILURES_PER_DAY = 3
 
 
-def _money(amount: Decimal, currency: str) -> str:
-    return format_money(amount, currency)
+def _money(amount: Decimal, currency: str, tenant) -> str:
+    """An amount for an email to the tenant's admins, in the tenant's conventions."""
+    return format_money(amount, currency, locale=tenant_locale(tenant.country))
 
 
 def _month_start(now: datetime) -> datetime:
@@ -103,7 +104,7 @@ def _zero_balance_notify(account: CreditAccount) -> None:
         subject=_("Your Communications Credits balance reached zero"),
         lines=[
             _("The balance is %(balance)s. New paid calls are refused until funds are added.")
-            % {"balance": _money(account.balance, account.currency)},
+            % {"balance": _money(account.balance, account.currency, account.tenant)},
         ],
     )
 
@@ -121,9 +122,9 @@ def _limit_notify(account: CreditAccount, now: datetime, spent: Decimal) -> None
                 "manually or raise the limit."
             )
             % {
-                "spent": _money(spent, account.currency),
-                "amount": _money(account.recharge_amount, account.currency),
-                "limit": _money(account.monthly_recharge_limit, account.currency),
+                "spent": _money(spent, account.currency, account.tenant),
+                "amount": _money(account.recharge_amount, account.currency, account.tenant),
+                "limit": _money(account.monthly_recharge_limit, account.currency, account.tenant),
             },
         ],
     )
@@ -207,8 +208,8 @@ def recharge_pay(*, order_id: int, gateway: PaymentGateway | None = None) -> Ord
             subject=_("Auto-recharge failed"),
             lines=[
                 _("The auto-recharge of %(amount)s (order %(number)s) failed: %(reason)s")
-                % {"amount": _money(order.amount, order.currency), "number": order.number,
-                   "reason": order.failure_reason},
+                % {"amount": _money(order.amount, order.currency, order.tenant),
+                   "number": order.number, "reason": order.failure_reason},
                 _("No funds were added. Update the payment method on the subscription page; "
                   "auto-recharge is tried again once it changes."),
             ],
@@ -223,8 +224,9 @@ def recharge_pay(*, order_id: int, gateway: PaymentGateway | None = None) -> Ord
             lines=[
                 _("%(amount)s was added to your Communications Credits (order %(number)s). "
                   "The balance is now %(balance)s.")
-                % {"amount": _money(order.amount, order.currency), "number": order.number,
-                   "balance": _money(account.balance, account.currency)},
+                % {"amount": _money(order.amount, order.currency, order.tenant),
+                   "number": order.number,
+                   "balance": _money(account.balance, account.currency, order.tenant)},
             ],
         )
     return order

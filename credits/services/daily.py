@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credits.formatting import format_money
+from credits.formatting import format_money, tenant_locale
 from credits.models import CreditAccountStatus, FundLot, NotificationKind
 from credits.services.auto_recharge import recharges_recover
 from credits.services.ledger import funds_expire_due
@@ -44,7 +44,10 @@ def expiry_reminders_send(*, at: datetime | None = None) -> int:
                 _("%(remaining)s of funds bought on %(bought)s expire on %(expires)s "
                   "(in %(left)d days) and will be forfeited if not used.")
                 % {
-                    "remaining": format_money(lot.remaining, account.currency),
+                    "remaining": format_money(
+                        lot.remaining, account.currency,
+                        locale=tenant_locale(account.tenant.country),
+                    ),
                     "bought": f"{lot.purchased_at:%Y-%m-%d}",
                     "expires": f"{lot.expires_at:%Y-%m-%d}",
                     "left": max(days_left, 0),

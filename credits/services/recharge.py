@@ -14,14 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import audit_record
-from credits.exceptions import InvalidRechargeSettings
+from credits.exceptions import CardRefused, InvalidRechargeSettings
 from credits.models import BillingProfile, CreditAccount, PaymentType
+from credits.payments import CardError, get_gateway
 from credits.rules import RechargeSettings, recharge_settings_check
+from credits.services.payment_methods import card_save
 from credits.services.purchase_checks import Payment, credits_available_check, payment_check
 
 if TYPE_CHECKING:
     from accounts.models import User
     from credits.models import EnterpriseAgreement, PaymentMethod
+    from credits.payments import PaymentGateway
 
 _FIELDS = {
     "enabled": "auto_recharge_enabled",
@@ -86,7 +89,10 @@ def _profile_json(profile: BillingProfile | None) -> dict[str, object]:
         return {}
     return {
         "pay_with": profile.payment_type,
-        "card": profile.card.label if profile.card else None,
+        # The expiry tells a renewed card (same number, new expiry) from the old one.
+        "card": f"{profile.card.label} ({profile.card.exp_month:02d}/{profile.card.exp_year})"
+        if profile.card
+        else None,
         "enterprise_agreement": profile.enterprise_agreement.number
         if profile.enterprise_agreement
         else None,
@@ -131,19 +137,40 @@ def billing_profile_write(
 
 
 def billing_profile_change(
-    *, account: CreditAccount, acting_user: User | None, payment: Payment
+    *,
+    account: CreditAccount,
+    acting_user: User | None,
+    payment: Payment,
+    gateway: PaymentGateway | None = None,
 ) -> BillingProfile:
-    """Change how the subscription is paid (a saved card, invoice or an agreement),
-    with the same checks as a purchase: a card not expired, an agreement of the tenant's
-    region with a PO number."""
+    """Change how the subscription is paid (a saved card, a new card, invoice or an
+    agreement), with the same checks as a purchase: a card not expired, an agreement of
+    the tenant's region with a PO number. A new card goes to the gateway first (nothing
+    is charged); ``CardRefused`` says why it was not accepted, and nothing is saved.
+
+    The change lifts the auto-recharge back-off: the next charge below the trigger tries
+    again with the new payment method."""
     tenant = account.tenant
     credits_available_check(tenant)
-    payment = payment_check(tenant, payment, allow_new_card=False)
+    payment = payment_check(tenant, payment)
+    tokenized = None
+    if payment.new_card is not None:
+        gateway = gateway or get_gateway()
+        try:
+            tokenized = gateway.tokenize_card(payment.new_card)
+        except CardError as error:
+            raise CardRefused(error.message, card_code=error.code) from None
     with transaction.atomic():
         locked = _lock(account)
+        card = payment.card
+        if tokenized is not None:
+            card = card_save(
+                tenant=tenant, acting_user=acting_user, tokenized=tokenized,
+                holder=payment.new_card.holder,
+            )
         return billing_profile_write(
             account=locked, acting_user=acting_user, payment_type=payment.type,
-            card=payment.card, agreement=payment.enterprise_agreement,
+            card=card, agreement=payment.enterprise_agreement,
             po_number=payment.po_number,
         )
 

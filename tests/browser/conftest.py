@@ -98,6 +98,10 @@ def page(browser, live_server) -> Iterator:
     context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # A loaded 2-core CI machine can be slow to answer: expect() waits as long as actions.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
 

@@ -130,7 +130,9 @@ def test_billing_admin_sets_up_credits_adds_funds_and_modifies_recharge_settings
     expect(page.locator("#billing-payment-method")).to_contain_text("Visa •••• 4242")
     expect(page.locator("#lots-table tbody tr")).to_have_count(1)
     expect(page.locator("#balance-chart")).to_be_visible()
-    assert page.evaluate("!!Chart.getChart(document.getElementById('balance-chart'))")
+    page.wait_for_function(
+        "() => window.Chart && !!Chart.getChart(document.getElementById('balance-chart'))"
+    )
     page_screenshot(screenshot, page, "credits-subscription.png")
 
     # Add more funds 60 → 160, updated in place

@@ -29,6 +29,7 @@ from tests.accounts.factories import AdminFactory
 from tests.credits.factories import charge
 from tests.credits.payments import MASTERCARD, SUBSCRIPTION_URL, expired_card, saved_card
 from tests.credits.recharge_helpers import auto_recharge_account
+from tests.html_text import parse
 
 
 def _charge_and_check(account, amount, capture):
@@ -153,6 +154,29 @@ def test_expired_card_fails_once_emails_once_and_waits_for_a_new_card(
     assert "Auto-recharge failed" not in client.get("/").content.decode()
 
 
+def test_the_failure_banner_leads_to_a_dialog_where_a_new_card_restarts_recharges(
+    tenant, notified, billing_admin, client, django_capture_on_commit_callbacks
+):
+    account = auto_recharge_account(tenant, card=expired_card(tenant), balance="100")
+    _charge_and_check(account, "90", django_capture_on_commit_callbacks)
+    client.force_login(billing_admin)
+    home = parse(client.get("/").content)
+    fix_url = home.by_id("home-recharge-failed-fix").attrs["href"]
+    assert client.get(fix_url).status_code == 200
+
+    response = client.post(fix_url, {
+        "payment": "new_card", "holder": "Alex Wilber", "card_number": "4242424242424242",
+        "expiry": "12/40", "cvc": "123",
+    })
+    assert response.status_code == 302
+
+    order = _charge_and_check(account, "1", django_capture_on_commit_callbacks)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SUCCEEDED and order.payment_method.last4 == "4242"
+    assert account.balance == Decimal("59")
+    assert "home-recharge-failed-fix" not in client.get("/").content.decode()
+
+
 def test_failures_back_off_and_stop_after_three_a_day(
     tenant, django_capture_on_commit_callbacks
 ):
@@ -207,3 +231,14 @@ def test_admins_without_a_notified_role_or_disabled_get_nothing(
     _charge_and_check(account, "90", django_capture_on_commit_callbacks)
     assert mail.outbox == []
     assert Notification.objects.get().recipients == []
+
+
+def test_email_amounts_follow_the_tenants_conventions(
+    tenant, global_admin, django_capture_on_commit_callbacks
+):
+    tenant.country, tenant.currency = "DE", "EUR"
+    tenant.save(update_fields=["country", "currency"])
+    account = auto_recharge_account(tenant, card=expired_card(tenant), balance="100")
+    _charge_and_check(account, "90", django_capture_on_commit_callbacks)
+    failure = next(m for m in mail.outbox if "Auto-recharge failed" in m.subject)
+    assert "50,00\xa0€" in failure.body  # German conventions, English words

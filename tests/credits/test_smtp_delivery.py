@@ -1,0 +1,94 @@
+"""Notifications go out through a real SMTP server on localhost and arrive whole."""
+
+from __future__ import annotations
+
+import email
+import socket
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+from credits.models import DeliveryStatus, Notification, NotificationKind
+from credits.services.notifications import notification_create, notification_send
+
+
+class _Inbox(Message):
+    """Keeps every message the server accepted, as sent on the wire."""
+
+    def __init__(self) -> None:
+        super().__init__(message_class=email.message.EmailMessage)
+        self.received: list[email.message.EmailMessage] = []
+
+    def handle_message(self, message) -> None:
+        self.received.append(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def test_a_recharge_failure_email_arrives_over_smtp_with_html_and_text(
+    smtp_server, tenant, global_admin, billing_admin, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        created = notification_create(
+            tenant=tenant, kind=NotificationKind.RECHARGE_FAILED, dedupe_key="smtp-test",
+            subject="Auto-recharge failed",
+            lines=["The auto-recharge of $50.00 failed: Your card has expired."],
+        )
+
+    sent = notification_send(notification_id=created.pk)
+
+    assert sent.status == DeliveryStatus.SENT
+    assert {r["status"] for r in sent.recipients} == {DeliveryStatus.SENT}
+    arrived = {message["To"]: message for message in smtp_server.received}
+    assert set(arrived) == {global_admin.username, billing_admin.username}
+    message = email.message_from_bytes(
+        arrived[billing_admin.username].as_bytes(), policy=policy.default
+    )
+    assert "Auto-recharge failed" in message["Subject"]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    for body in (text, html):
+        assert tenant.name in body
+        assert "Your card has expired." in body
+        assert "/billing/products/communications-credits/" in body
+
+
+def test_an_unreachable_smtp_server_is_recorded_as_failed_not_lost(
+    settings, tenant, global_admin, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nobody listens
+    settings.EMAIL_TIMEOUT = 2
+    with django_capture_on_commit_callbacks(execute=False):
+        created = notification_create(
+            tenant=tenant, kind=NotificationKind.BALANCE_ZERO, dedupe_key="smtp-down",
+            subject="Your Communications Credits balance reached zero", lines=["0.00"],
+        )
+
+    notification_send(notification_id=created.pk)
+
+    stored = Notification.objects.get(pk=created.pk)
+    assert stored.status == DeliveryStatus.FAILED
+    assert stored.recipients[0]["status"] == DeliveryStatus.FAILED

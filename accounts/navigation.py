@@ -52,7 +52,10 @@ NAVIGATION: tuple[NavItem | NavGroup, ...] = (
     NavGroup(
         _("Reports"),
         "bar-chart",
-        (NavItem(_("PSTN usage"), "credits:pstn_usage", Action.VIEW_USAGE_REPORTS),),
+        (
+            NavItem(_("PSTN usage"), "credits:pstn_usage", Action.VIEW_USAGE_REPORTS),
+            NavItem(_("Minute pools"), "credits:minute_pools", Action.VIEW_USAGE_REPORTS),
+        ),
     ),
     NavItem(
         _("Message center"), "credits:message_center", Action.VIEW_MESSAGE_CENTER, icon="megaphone"

@@ -1,11 +1,15 @@
 from django.urls import path
 
 from credits import (
+    views_advice,
     views_api,
+    views_bills,
     views_messages,
     views_payment_methods,
+    views_pools,
     views_purchase,
     views_rates,
+    views_reports,
     views_subscription,
 )
 
@@ -47,6 +51,16 @@ urlpatterns: list = [
         views_subscription.credits_payment_method,
         name="credits_payment_method",
     ),
+    # Billing > Bills & payments: monthly statements and payment attempts (issue 8)
+    path("billing/bills/", views_bills.bills, name="bills"),
+    path("billing/bills/<str:month>/", views_bills.bill_detail, name="bill_detail"),
+    path(
+        "billing/bills/<str:month>/download/", views_bills.bill_download, name="bill_download"
+    ),
+    # The Funding advice card, loaded after the page by the PSTN usage report (issue 8)
+    path("billing/funding-advice/", views_advice.funding_advice_card, name="funding_advice"),
+    # Reports > Minute pools (issue 8)
+    path("reports/minute-pools/", views_pools.minute_pools, name="minute_pools"),
     # Billing > Payment methods
     path(
         "billing/payment-methods/",
@@ -68,4 +82,10 @@ urlpatterns: list = [
     path("billing/rates/", views_rates.rates, name="rates"),
     path("api/v1/usage", views_api.usage_post, name="api_usage"),
     path("api/v1/calls/authorize", views_api.calls_authorize, name="api_calls_authorize"),
+    # Reports > PSTN usage and its exports (issue 8)
+    path("reports/pstn-usage/", views_reports.pstn_usage, name="pstn_usage"),
+    path("reports/pstn-usage/export.csv", views_reports.pstn_usage_csv, name="pstn_usage_csv"),
+    path(
+        "reports/pstn-usage/export.xlsx", views_reports.pstn_usage_xlsx, name="pstn_usage_xlsx"
+    ),
 ]

@@ -42,6 +42,7 @@ from credits.forms_billing import (
 from credits.models import OrderKind, PaymentType
 from credits.rules import RechargeSettings
 from credits.selectors import EXPIRY_ALERT_WINDOW, balance_at
+from credits.selectors_advice import funding_advice_context, recharge_prefill
 from credits.selectors_billing import (
     CHART_DAYS,
     LOTS_SHOWN,
@@ -129,6 +130,7 @@ def credits_subscription(request: HttpRequest) -> HttpResponse:
         ],
         "credits_code": Product.COMMUNICATIONS_CREDITS,
         "can_manage": request.user.has_action(Action.MANAGE_BILLING),
+        **funding_advice_context(tenant=tenant, user=request.user, account=account, at=now),
     }
     name = "credits-page"
     if request.htmx:
@@ -287,6 +289,7 @@ def credits_recharge_settings(request: HttpRequest) -> HttpResponse:
     )
     if request.method != "POST":
         form.initial_from(RechargeSettings.of_account(account))
+        form.initial.update(recharge_prefill(request.GET, currency=tenant.currency))
     template, name = "credits/credits_recharge_settings.html", "recharge-panel"
     context = {"form": form, "account": account, "notice": ""}
     if request.method == "POST" and form.is_valid():
@@ -314,7 +317,6 @@ def credits_payment_method(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         cards=list(saved_cards(tenant)),
         agreements=list(agreements(tenant)),
-        allow_new_card=False,
         with_token=False,
         selected=_selected(profile),
         initial=_profile_initial(profile),

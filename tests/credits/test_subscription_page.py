@@ -38,7 +38,7 @@ from tests.html_text import parse
 
 pytestmark = pytest.mark.django_db
 
-PAGE_MAX_QUERIES = 15  # +1: the failed auto-recharge banner
+PAGE_MAX_QUERIES = 16  # +1: the failed auto-recharge banner; +1: the funding advice
 DIALOG_MAX_QUERIES = 9
 
 
@@ -442,10 +442,48 @@ def test_change_payment_method_refuses_an_expired_card(billing_client, tenant, c
     assert counts() == before
 
 
-def test_change_payment_method_offers_no_new_card_entry(billing_client, credits):
+def _new_card_post(number, expiry=None):
+    return {"payment": "new_card", "holder": "Alex Wilber", "card_number": number,
+            "expiry": expiry or "12/40", "cvc": "123"}
+
+
+def test_change_payment_method_takes_a_new_card_and_saves_it(billing_client, tenant, credits):
     form = page_of(billing_client, PAYMENT_METHOD_URL).by_id("payment-method-form")
-    assert "new_card" not in [i.attrs["value"] for i in form.find_all("input", name="payment")]
-    assert not form.find_all("input", name="card_number")
+    assert "new_card" in [i.attrs["value"] for i in form.find_all("input", name="payment")]
+    charges = SandboxCharge.objects.count()
+
+    response = billing_client.post(PAYMENT_METHOD_URL, _new_card_post("5555555555554444"))
+
+    assert response.status_code in (200, 302)
+    profile = credits.billing_profile
+    profile.refresh_from_db()
+    assert profile.payment_type == PaymentType.CARD and profile.card.last4 == "4444"
+    assert profile.card.tenant == tenant and not profile.card.is_default
+    assert SandboxCharge.objects.count() == charges  # checked, not charged
+    assert AuditEvent.objects.filter(action="credits.card_add").exists()
+
+
+@pytest.mark.parametrize(
+    ("number", "expiry", "message"),
+    [
+        ("4242424242424241", None, "card number"),
+        ("four two four two", None, "card number"),
+        ("", None, "Enter the card number"),
+        ("4242424242424242", "01/20", "expired"),
+        ("4242424242424242", "13/40", "expiry"),
+    ],
+)
+def test_change_payment_method_refuses_a_bad_new_card_and_saves_nothing(
+    billing_client, credits, number, expiry, message
+):
+    before = counts()
+    profile_card = credits.billing_profile.card_id
+    response = billing_client.post(PAYMENT_METHOD_URL, _new_card_post(number, expiry))
+    assert response.status_code == 200
+    assert message.lower() in parse(response.content).by_id("payment-method-form").text.lower()
+    assert counts() == before
+    credits.billing_profile.refresh_from_db()
+    assert credits.billing_profile.card_id == profile_card
 
 
 # --- query counts --------------------------------------------------------------------

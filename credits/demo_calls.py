@@ -79,43 +79,68 @@ class CallHistory:
         self._sim = None
 
     def __call__(self, account: CreditAccount, until: datetime) -> None:
+        for rows in self.take(account, until):
+            self.record(calls_import(tenant=self.tenant, rows=rows))
+
+    def take(self, account: CreditAccount, until: datetime) -> list[list[dict[str, str]]]:
+        """The calls that ended by ``until`` and are not imported yet, day by day (a day's
+        calls are generated when its start is reached); the caller imports them."""
+        taken = []
         for day in list(self._todo):
             if datetime.combine(day, time(), tzinfo=UTC) > until:
                 break
             if day not in self._pending:
                 self._pending[day] = self._generate(account, day)
             rows = self._pending[day]
-            self._import([row for row in rows if _end(row) <= until])
+            taken.append([row for row in rows if _end(row) <= until])
             self._pending[day] = [row for row in rows if _end(row) > until]
             if not self._pending[day]:
                 self._todo.remove(day)
+        return taken
+
+    def preview(self, day: date) -> list[dict[str, str]]:
+        """The calls ``take`` will generate for ``day`` (none if they are taken already),
+        assuming the balance allows paid calls then: for forecasts."""
+        if day not in self._todo:
+            return []
+        if day in self._pending:
+            return list(self._pending[day])
+        return self._simulate(day, balance_ok=True)
 
     def _generate(self, account: CreditAccount, day: date) -> list[dict[str, str]]:
+        balance_ok = balance_at(account=account) > self.scenario.paid_floor
+        return self._simulate(day, balance_ok=balance_ok)
+
+    def _simulate(self, day: date, *, balance_ok: bool) -> list[dict[str, str]]:
         if self._sim is None:
             self._sim = simulation_tenant(tenant=self.tenant)
         today = self.now.astimezone(UTC).date()
         paid_days = self.scenario.paid_days
-        allow_paid = balance_at(account=account) > self.scenario.paid_floor and (
-            paid_days is None or (today - day).days <= paid_days
-        )
+        allow_paid = balance_ok and (paid_days is None or (today - day).days <= paid_days)
         return calls_simulate(
             tenant=self._sim, day=day, calls=self.scenario.calls_per_day, allow_paid=allow_paid
         )
 
-    def _import(self, rows: list[dict[str, str]]) -> None:
-        if not rows:
-            return
-        rows.sort(key=_end)
-        part = usage_import(
-            tenant=self.tenant, records=list(enumerate(rows, start=1)),
-            source=UsageSource.SIMULATOR, charge_at=ChargeAt.CALL_END,
-        )
+    def record(self, part: UsageImported) -> None:
+        """Count an import of this history's calls in ``result``."""
         self.result.imported += part.imported
         self.result.duplicates += part.duplicates
         self.result.rejected += part.rejected
         self.result.conflicts += part.conflicts
         self.result.amount_charged += part.amount_charged
         self.result.calls_charged += part.calls_charged
+
+
+def calls_import(*, tenant: Tenant, rows: list[dict[str, str]]) -> UsageImported:
+    """Import simulated calls in one transaction, each charged at its end (in time order:
+    the rows must all end after the account's latest entry)."""
+    if not rows:
+        return UsageImported(currency=tenant.currency)
+    rows.sort(key=_end)
+    return usage_import(
+        tenant=tenant, records=list(enumerate(rows, start=1)), source=UsageSource.SIMULATOR,
+        charge_at=ChargeAt.CALL_END, chunk_size=None,
+    )
 
 
 def call_history_prepare(*, tenant: Tenant, scenario: str, now: datetime) -> CallHistory | None:
@@ -133,4 +158,6 @@ def call_history_prepare(*, tenant: Tenant, scenario: str, now: datetime) -> Cal
     return CallHistory(tenant=tenant, scenario=spec, now=now)
 
 
-__all__ = ["CALL_SCENARIOS", "HEADER", "CallHistory", "call_history_prepare"]
+__all__ = [
+    "CALL_SCENARIOS", "HEADER", "CallHistory", "call_history_prepare", "calls_import",
+]

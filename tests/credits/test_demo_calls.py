@@ -12,21 +12,36 @@ from django.core.management import call_command
 
 from credits.demo import seed_credit_history
 from credits.demo_calls import CALL_DAYS, call_history_prepare
-from credits.models import CallRecord, CreditAccount, LedgerEntry, Rate, TollFreeNumber
+from credits.models import (
+    CallRecord,
+    CreditAccount,
+    LedgerEntry,
+    Notification,
+    NotificationKind,
+    Order,
+    OrderKind,
+    OrderStatus,
+    Rate,
+    TollFreeNumber,
+)
 from credits.verification import account_verify
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.django_db
-def test_seed_demo_twice_gives_call_history_and_a_clean_ledger():
+def test_seed_demo_twice_gives_call_history_and_a_clean_ledger(
+    django_capture_on_commit_callbacks,
+):
     out = StringIO()
-    call_command("seed_demo", "--password", "demo-password-1", stdout=out)
+    with django_capture_on_commit_callbacks(execute=True):  # the recharge hook and its task
+        call_command("seed_demo", "--password", "demo-password-1", stdout=out)
     first = out.getvalue()
     counts = (CallRecord.objects.count(), LedgerEntry.objects.count())
 
     again = StringIO()
-    call_command("seed_demo", "--password", "demo-password-1", stdout=again)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--password", "demo-password-1", stdout=again)
 
     assert "Calls imported (simulated history): Contoso" in first
     assert "Calls imported (simulated history): Contoso 0, Fabrikam 0" in again.getvalue()
@@ -43,7 +58,16 @@ def test_seed_demo_twice_gives_call_history_and_a_clean_ledger():
     for account in CreditAccount.objects.all():
         assert account_verify(account) == []
     balances = dict(CreditAccount.objects.values_list("tenant__slug", "balance"))
-    assert balances["contoso"] > Decimal("150")  # healthy
+    # Today's calls took Contoso below its trigger; the engine recharged it, once.
+    recharge = Order.objects.get(tenant__slug="contoso", kind=OrderKind.AUTO_RECHARGE)
+    assert recharge.status == OrderStatus.SUCCEEDED and recharge.amount == Decimal("100")
+    assert "Auto-recharge started by today's calls: Contoso" in first
+    assert "Auto-recharge started" not in again.getvalue()
+    assert Notification.objects.filter(
+        tenant__slug="contoso", kind=NotificationKind.RECHARGE_SUCCEEDED
+    ).count() == 1
+    assert not Notification.objects.filter(kind=NotificationKind.BALANCE_ZERO).exists()
+    assert balances["contoso"] > Decimal("100")  # healthy: above the trigger of 25
     assert Decimal("0") < balances["fabrikam"] < Decimal("10")  # near zero, not below
     out = StringIO()
     call_command("ledger_verify", stdout=out, stderr=StringIO())
@@ -79,3 +103,26 @@ def test_no_call_history_for_a_tenant_without_a_scenario(db):
 
     northwind = TenantFactory(slug="northwind", country="DE", currency="EUR")
     assert call_history_prepare(tenant=northwind, scenario="northwind", now=NOW) is None
+
+
+@pytest.mark.django_db
+def test_the_demo_recharge_crossing_works_just_after_midnight(django_capture_on_commit_callbacks):
+    """Yesterday's evening calls end after `now - 7 h`: the crossing's calls come after
+    them, as the ledger keeps time order."""
+    from unittest import mock
+
+    from django.utils import timezone
+
+    real = timezone.now().astimezone(UTC)
+    night = real.replace(hour=0, minute=20, second=0, microsecond=0)
+    if night > real:
+        night -= timedelta(days=1)
+    out = StringIO()
+    with mock.patch("accounts.management.commands.seed_demo.timezone.now", return_value=night):
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("seed_demo", "--password", "demo-password-1", stdout=out)
+    assert "Auto-recharge started by today's calls: Contoso" in out.getvalue()
+    recharge = Order.objects.get(tenant__slug="contoso", kind=OrderKind.AUTO_RECHARGE)
+    assert recharge.status == OrderStatus.SUCCEEDED
+    for account in CreditAccount.objects.all():
+        assert account_verify(account) == []

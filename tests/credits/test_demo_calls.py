@@ -118,9 +118,9 @@ def test_the_demo_recharge_crossing_works_just_after_midnight(django_capture_on_
     if night > real:
         night -= timedelta(days=1)
     out = StringIO()
-    with mock.patch("accounts.management.commands.seed_demo.timezone.now", return_value=night):
-        with django_capture_on_commit_callbacks(execute=True):
-            call_command("seed_demo", "--password", "demo-password-1", stdout=out)
+    clock = mock.patch("accounts.management.commands.seed_demo.timezone.now", return_value=night)
+    with clock, django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--password", "demo-password-1", stdout=out)
     assert "Auto-recharge started by today's calls: Contoso" in out.getvalue()
     recharge = Order.objects.get(tenant__slug="contoso", kind=OrderKind.AUTO_RECHARGE)
     assert recharge.status == OrderStatus.SUCCEEDED

@@ -185,14 +185,28 @@ def test_the_panel_works_with_the_keyboard_alone(page, contoso):
 
     link = page.get_by_role("link", name="Lynne Robbins")
     link.focus()
+    page.wait_for_function("() => !!document.activeElement['htmx-internal-data']")
     page.keyboard.press("Enter")
     flyout = page.locator("#flyout")
     expect(flyout.locator("#user-panel")).to_be_visible()
+    # Bootstrap focuses the flyout itself when its opening transition ends: wait for it,
+    # as a person does, before moving through the panel.
+    page.wait_for_function(
+        "() => { const f = document.getElementById('flyout');"
+        " return f.classList.contains('show') && !f.classList.contains('showing'); }"
+    )
 
     def tab_to(selector: str, limit: int = 40) -> None:
         for _ in range(limit):
             page.keyboard.press("Tab")
             if page.evaluate(f"document.activeElement.matches({selector!r})"):
+                # htmx wires swapped-in content when it settles (20 ms later): a key
+                # pressed before that would go to the browser, not to htmx. People are
+                # never that fast; a test is.
+                page.wait_for_function(
+                    "() => !!document.activeElement.closest('[hx-get], [hx-post], form')"
+                    "['htmx-internal-data']"
+                )
                 return
         raise AssertionError(f"{selector} cannot be reached with Tab")
 

@@ -29,6 +29,7 @@ from accounts.forms import (
     UserListForm,
     UsersImportForm,
 )
+from accounts.listing import query_with, sort_headers
 from accounts.models import AdminRole, Product, User
 from accounts.permissions import Action
 from accounts.selectors import license_availability, users_for_tenant, users_list
@@ -74,30 +75,6 @@ def _changed(response: HttpResponse) -> HttpResponse:
 # The list ----------------------------------------------------------------------------
 
 
-def _query(request: HttpRequest, **changes: str | None) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    for key, value in changes.items():
-        if value is None:
-            params.pop(key, None)
-        else:
-            params[key] = value
-    return params.urlencode()
-
-
-def _sort_headers(request: HttpRequest, current: str) -> dict[str, dict]:
-    headers = {}
-    for column in SORTABLE:
-        if current == column:
-            state, next_sort = "ascending", f"-{column}"
-        elif current == f"-{column}":
-            state, next_sort = "descending", column
-        else:
-            state, next_sort = "none", column
-        headers[column] = {"query": _query(request, sort=next_sort), "state": state}
-    return headers
-
-
 @require_GET
 @console_view(Action.VIEW_USERS)
 def active_users(request: HttpRequest) -> HttpResponse:
@@ -111,14 +88,14 @@ def active_users(request: HttpRequest) -> HttpResponse:
         tenant=tenant, search=form.value("q"), filter_by=form.value("filter"), sort=sort
     )
     page_obj = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = _query(request)
+    query = query_with(request)
     context = {
         "form": form,
         "availability": availability,
         "page_obj": page_obj,
         "users": page_obj.object_list,
         "sort": sort,
-        "sort_headers": _sort_headers(request, sort),
+        "sort_headers": sort_headers(request, sort, SORTABLE),
         "query_without_page": f"{query}&" if query else "",
         "filtered": bool(form.value("q") or form.value("filter")),
     }

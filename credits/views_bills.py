@@ -11,11 +11,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.access import console_view
+from accounts.listing import query_prefix, query_with
 from accounts.permissions import Action
 from credits.money import currency_decimals
 from credits.selectors_bills import (
@@ -35,12 +35,6 @@ PAGE_PARTIALS = {"bills-statements": "statements", "bills-attempts": "attempts"}
 CSV_HEADER = ["Date", "Order", "Description", "Payment method", "Amount", "Currency"]
 
 
-def _query_without(request: HttpRequest, name: str) -> str:
-    """The query string without ``name``, ready for ``?{{ q }}name=N``."""
-    kept = [(key, value) for key, value in request.GET.items() if key != name]
-    return f"{urlencode(kept)}&" if kept else ""
-
-
 @require_GET
 @console_view(Action.VIEW_BILLING)
 def bills(request: HttpRequest) -> HttpResponse:
@@ -55,10 +49,10 @@ def bills(request: HttpRequest) -> HttpResponse:
         "currency": tenant.currency,
         "statement_page": statement_page,
         "statements": statement_page.object_list,
-        "statements_query": _query_without(request, "page"),
+        "statements_query": query_prefix(query_with(request)),
         "attempt_page": attempt_page,
         "attempts": [(order, paid_with(order)) for order in attempt_page.object_list],
-        "attempts_query": _query_without(request, "attempts_page"),
+        "attempts_query": query_prefix(query_with(request, page_param="attempts_page")),
     }
     template = PAGE_TEMPLATE
     if request.htmx and not request.htmx.history_restore_request:

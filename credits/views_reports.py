@@ -3,7 +3,9 @@ its exports (Excel and CSV) with the same filters.
 
 The page costs a fixed number of queries whatever the number of calls: one aggregate for
 the totals (its count also feeds the paginator), one GROUP BY day and payer for the daily
-chart, one GROUP BY country for the top destinations, and one LIMIT/OFFSET page.
+chart, one GROUP BY country for the top destinations, and one LIMIT/OFFSET page. The
+three sums read the per-day rollup unless a user filter or a search narrows the calls
+(``usage_aggregated``), so their cost follows the days shown, not the calls.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.access import console_view, get_tenant_object_or_404
+from accounts.listing import query_with, sort_headers
 from accounts.models import User
 from accounts.permissions import Action
 from credits.exports import XLSX_MAX_ROWS, csv_lines, xlsx_file
@@ -34,6 +37,7 @@ from credits.selectors_reports import (
     UsageSelection,
     calls_selected,
     rows_masked,
+    usage_aggregated,
     usage_daily,
     usage_export_rows,
     usage_page_rows,
@@ -68,31 +72,6 @@ def _selection(request: HttpRequest, form: PstnUsageForm) -> tuple[UsageSelectio
     return selection, user
 
 
-def _query(request: HttpRequest, **changes: str | None) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    for key, value in changes.items():
-        if value is None:
-            params.pop(key, None)
-        else:
-            params[key] = value
-    return params.urlencode()
-
-
-def _sort_headers(request: HttpRequest, current: str) -> dict[str, dict]:
-    headers = {}
-    for column in SORTABLE:
-        if current == column:
-            state, next_sort = "ascending", f"-{column}"
-        elif current == f"-{column}":
-            state, next_sort = "descending", column
-        else:
-            # Times, durations and charges read best largest first.
-            state, next_sort = "none", column if column == "user" else f"-{column}"
-        headers[column] = {"query": _query(request, sort=next_sort), "state": state}
-    return headers
-
-
 @require_GET
 @console_view(Action.VIEW_USAGE_REPORTS)
 def pstn_usage(request: HttpRequest) -> HttpResponse:
@@ -101,17 +80,18 @@ def pstn_usage(request: HttpRequest) -> HttpResponse:
     selection, user = _selection(request, form)
     sort = form.sort_key()
     calls = calls_selected(selection)
-    totals = usage_totals(calls)
+    aggregated = usage_aggregated(selection)
+    totals = usage_totals(aggregated)
     paginator = Paginator(usage_page_rows(calls, sort=sort), PAGE_SIZE)
     paginator.count = totals.calls  # the totals counted them: no second COUNT(*)
     page_obj = paginator.get_page(request.GET.get("page"))
     if totals.calls:
-        daily = {**usage_daily(calls, days=selection.days), "currency": tenant.currency}
-        destinations = usage_top_destinations(calls)
+        daily = {**usage_daily(aggregated, days=selection.days), "currency": tenant.currency}
+        destinations = usage_top_destinations(aggregated)
     else:
         daily, destinations = None, []
-    query = _query(request)
-    export_query = _query(request, sort=sort)
+    query = query_with(request)
+    export_query = query_with(request, sort=sort)
     context = {
         "form": form,
         "selection": selection,
@@ -129,9 +109,11 @@ def pstn_usage(request: HttpRequest) -> HttpResponse:
             "minutes": [row["minutes"] for row in destinations],
         },
         "sort": sort,
-        "sort_headers": _sort_headers(request, sort),
+        "sort_headers": sort_headers(
+            request, sort, SORTABLE, descending_first=("start_time", "duration", "charge")
+        ),
         "query_without_page": f"{query}&" if query else "",
-        "query_without_user": f"{without_user}&" if (without_user := _query(request, user=None))
+        "query_without_user": f"{without_user}&" if (without_user := query_with(request, user=None))
         else "",
         "export_query": export_query,
         "paid_by_labels": dict(PAID_BY_CHOICES),
@@ -153,7 +135,7 @@ def _export_selection(request: HttpRequest):
     form = _form(request)
     if form.is_bound and form.errors:
         messages.error(request, _("Fix the filters before exporting."))
-        return None, HttpResponseRedirect(f"{reverse('credits:pstn_usage')}?{_query(request)}")
+        return None, HttpResponseRedirect(f"{reverse('credits:pstn_usage')}?{query_with(request)}")
     selection, _user = _selection(request, form)
     return (form, selection), None
 
@@ -193,7 +175,7 @@ def pstn_usage_xlsx(request: HttpRequest) -> HttpResponse:
             _("More calls than an Excel sheet holds: export them as CSV, or choose a "
               "shorter range."),
         )
-        return HttpResponseRedirect(f"{reverse('credits:pstn_usage')}?{_query(request)}")
+        return HttpResponseRedirect(f"{reverse('credits:pstn_usage')}?{query_with(request)}")
     handle = xlsx_file(usage_export_rows(calls, sort=form.sort_key()))
     response = FileResponse(
         handle, as_attachment=True, filename=_filename(selection, "xlsx"),

@@ -251,7 +251,8 @@ def credits_add_funds(request: HttpRequest) -> HttpResponse:
         initial=_profile_initial(profile),
     )
     template, name = "credits/credits_add_funds.html", "add-funds-panel"
-    context = {"form": form, "account": account, "notice": "", "payment_error": ""}
+    context = {"form": form, "account": account, "notice": "", "payment_error": "",
+               "page_title": _("Add more funds")}
     if request.method == "POST" and form.is_valid():
         try:
             order = order_place(
@@ -291,7 +292,8 @@ def credits_recharge_settings(request: HttpRequest) -> HttpResponse:
         form.initial_from(RechargeSettings.of_account(account))
         form.initial.update(recharge_prefill(request.GET, currency=tenant.currency))
     template, name = "credits/credits_recharge_settings.html", "recharge-panel"
-    context = {"form": form, "account": account, "notice": ""}
+    context = {"form": form, "account": account, "notice": "",
+               "page_title": _("Modify recharge settings")}
     if request.method == "POST" and form.is_valid():
         try:
             recharge_settings_update(
@@ -322,7 +324,8 @@ def credits_payment_method(request: HttpRequest) -> HttpResponse:
         initial=_profile_initial(profile),
     )
     template, name = "credits/credits_payment_method.html", "payment-method-panel"
-    context = {"form": form, "account": account, "notice": "", "payment_error": ""}
+    context = {"form": form, "account": account, "notice": "", "payment_error": "",
+               "page_title": _("Change payment method")}
     if request.method == "POST" and form.is_valid():
         try:
             billing_profile_change(account=account, acting_user=request.user, payment=form.payment)

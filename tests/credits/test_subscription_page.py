@@ -519,3 +519,20 @@ def test_dialog_query_counts_are_bounded_and_flat(billing_client, tenant, credit
     for _ in range(5):
         saved_card(tenant)
     assert _count(billing_client, url) == few <= DIALOG_MAX_QUERIES
+
+
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [
+        (ADD_FUNDS_URL, "Add more funds"),
+        (RECHARGE_URL, "Modify recharge settings"),
+        (PAYMENT_METHOD_URL, "Change payment method"),
+    ],
+)
+def test_each_dialog_is_a_whole_page_without_javascript(billing_client, credits, url, title):
+    page = page_of(billing_client, url)
+    assert page.find_all("h1")[0].text.strip() == title
+    assert page.find_all("title")[0].text.startswith(f"{title} · Communications Credits")
+    current = [li for li in page.find_all("li") if li.attrs.get("aria-current") == "page"]
+    assert [li.text.strip() for li in current] == [title]
+    assert [s for s in page.find_all("section") if s.attrs.get("aria-label") == title]

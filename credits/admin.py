@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from credits.models import (
     ApiToken,
+    CallDaySummary,
     CallRecord,
     CreditAccount,
     FundLot,
@@ -212,6 +213,26 @@ class CallRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "rated_number_type", "start_time", "end_time", "duration_seconds", "billed_minutes",
         "pool_minutes", "pool_capability", "per_minute", "connection_fee", "charge", "currency",
         "capability", "entry", "source", "imported_at",
+    )
+    fields = readonly_fields
+
+
+@admin.register(CallDaySummary)
+class CallDaySummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The report's per-day rollup of the call records: read-only, kept by the import."""
+
+    list_display = (
+        "tenant", "day", "call_type", "capability", "pool_capability", "rated_country",
+        "calls", "billed_minutes", "pool_minutes", "charge",
+    )
+    list_filter = ("call_type", "capability")
+    search_fields = ("tenant__slug", "tenant__name", "rated_country")
+    list_select_related = ("tenant",)
+    date_hierarchy = "day"
+    ordering = ("-day", "tenant")
+    readonly_fields = (
+        "tenant", "day", "call_type", "capability", "pool_capability", "rated_country",
+        "calls", "billed_minutes", "pool_minutes", "charge",
     )
     fields = readonly_fields
 

@@ -5,6 +5,11 @@ Each read is one query over the tenant's calls in a range of start times, which 
 (tenant, start_time) serves: the page costs the same number of queries however many calls
 there are (totals, daily series, top destinations, one page), and the exports iterate in
 chunks rather than loading the rows.
+
+The totals, the daily series and the top destinations are sums, so unless the selection
+names a user (a user filter or a search), they are read from the per-day rollup
+``CallDaySummary`` (``usage_aggregated``), whose size follows the days, not the calls; the
+same functions sum either, with identical results.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.countries import country_name
 from accounts.models import Tenant
 from credits.forms_reports import DEFAULT_SORT, PAID_FREE, SORTS
-from credits.models import CallRecord, CallType, Capability
+from credits.models import CallDaySummary, CallRecord, CallType, Capability
 from credits.money import ZERO, quantize
 from credits.telephony.masking import call_numbers_masked
 
@@ -150,17 +155,52 @@ def calls_selected(selection: UsageSelection) -> QuerySet[CallRecord]:
     return calls.order_by()
 
 
-def usage_totals(calls: QuerySet[CallRecord]) -> UsageTotals:
+def summaries_selected(selection: UsageSelection) -> QuerySet[CallDaySummary]:
+    """The per-day summaries of the selected days that pass the call type and paid-by
+    filters (``calls_selected``'s, mapped to the summaries' columns). Their sums are those
+    of the calls, as long as the selection has no user filter and no search."""
+    if selection.user_id is not None or selection.search:
+        raise ValueError("The per-day summaries cannot filter by user.")
+    summaries = CallDaySummary.objects.for_tenant(selection.tenant).between_days(
+        selection.first, selection.last
+    )
+    if selection.call_type:
+        summaries = summaries.filter(call_type=selection.call_type)
+    if selection.paid_by == PAID_FREE:
+        summaries = summaries.filter(capability="")
+    elif selection.paid_by:
+        summaries = summaries.filter(capability=selection.paid_by)
+    return summaries.order_by()
+
+
+def usage_aggregated(
+    selection: UsageSelection,
+) -> QuerySet[CallRecord] | QuerySet[CallDaySummary]:
+    """What the totals, daily series and top destinations sum: the per-day summaries
+    when the selection allows it, else the selected calls."""
+    if selection.user_id is None and not selection.search:
+        return summaries_selected(selection)
+    return calls_selected(selection)
+
+
+def _calls_counted(rows: QuerySet) -> Sum | Count:
+    """The number of calls of calls (a row each) or of summaries (their ``calls``)."""
+    return Sum("calls") if rows.model is CallDaySummary else Count("*")
+
+
+def usage_totals(calls: QuerySet[CallRecord] | QuerySet[CallDaySummary]) -> UsageTotals:
     """Calls, billed minutes and amount charged of the selection, in one query."""
     row = calls.aggregate(
-        calls=Count("*"), minutes=Sum("billed_minutes"), amount=Sum("charge")
+        calls=_calls_counted(calls), minutes=Sum("billed_minutes"), amount=Sum("charge")
     )
     return UsageTotals(
         calls=row["calls"] or 0, minutes=row["minutes"] or 0, amount=_money(row["amount"])
     )
 
 
-def usage_daily(calls: QuerySet[CallRecord], *, days: list[date]) -> dict[str, object]:
+def usage_daily(
+    calls: QuerySet[CallRecord] | QuerySet[CallDaySummary], *, days: list[date]
+) -> dict[str, object]:
     """Minutes and amount per UTC day, split by what paid, in one GROUP BY query.
 
     A call partly covered by a pool counts its pool minutes to the pool and the rest to
@@ -169,9 +209,10 @@ def usage_daily(calls: QuerySet[CallRecord], *, days: list[date]) -> dict[str, o
     index = {day: n for n, day in enumerate(days)}
     minutes = {key: [0] * len(days) for key, _text in PAID_BY_ORDER}
     amount = {key: [ZERO] * len(days) for key, _text in PAID_BY_ORDER}
+    if calls.model is not CallDaySummary:  # the summaries have their day already
+        calls = calls.annotate(day=UTCDate("start_time"))
     rows = (
-        calls.annotate(day=UTCDate("start_time"))
-        .values("day", "capability", "pool_capability")
+        calls.values("day", "capability", "pool_capability")
         .annotate(billed=Sum("billed_minutes"), pool=Sum("pool_minutes"), charged=Sum("charge"))
         .order_by()
     )
@@ -204,19 +245,21 @@ def usage_daily(calls: QuerySet[CallRecord], *, days: list[date]) -> dict[str, o
 
 
 def usage_top_destinations(
-    calls: QuerySet[CallRecord], *, limit: int = TOP_DESTINATIONS
+    calls: QuerySet[CallRecord] | QuerySet[CallDaySummary], *, limit: int = TOP_DESTINATIONS
 ) -> list[dict[str, object]]:
     """The countries called the most by amount charged (then minutes), in one query."""
     rows = (
         calls.values("rated_country")
-        .annotate(calls=Count("*"), minutes=Sum("billed_minutes"), amount=Sum("charge"))
+        .annotate(
+            count=_calls_counted(calls), minutes=Sum("billed_minutes"), amount=Sum("charge")
+        )
         .order_by("-amount", "-minutes", "rated_country")[:limit]
     )
     return [
         {
             "country": row["rated_country"],
             "name": country_name(row["rated_country"]) if row["rated_country"] else "",
-            "calls": row["calls"],
+            "calls": row["count"],
             "minutes": row["minutes"] or 0,
             "amount": _money(row["amount"]),
         }

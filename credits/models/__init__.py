@@ -8,8 +8,9 @@
 - ``payments``: ``PaymentMethod`` (saved cards), ``EnterpriseAgreement``,
   ``BillingProfile`` (how a tenant's credits are paid), ``Order`` and ``SandboxCharge``.
 - ``rates``: ``Rate``, the price of a minute per country, number type and currency.
-- ``calls``: ``CallRecord`` (one rated call), ``MinutePool`` (minutes used per month,
-  country and plan) and ``TollFreeNumber`` (a tenant's toll-free numbers).
+- ``calls``: ``CallRecord`` (one rated call), ``CallDaySummary`` (their sums per UTC day,
+  the report's read model), ``MinutePool`` (minutes used per month, country and plan) and
+  ``TollFreeNumber`` (a tenant's toll-free numbers).
 - ``api``: ``ApiToken``, per-tenant bearer tokens for the usage API (stored hashed).
 
 Money columns are ``numeric(15, 4)``; ``credits.money`` explains the choice. Rows are
@@ -24,6 +25,8 @@ from credits.models.calls import (
     INBOUND_CALL_TYPES,
     POOL_CAPABILITIES,
     USER_OUT_CALL_TYPES,
+    CallDaySummary,
+    CallDaySummaryQuerySet,
     CallRecord,
     CallRecordQuerySet,
     CallType,
@@ -98,6 +101,8 @@ __all__ = [
     "POOL_CAPABILITIES",
     "USER_OUT_CALL_TYPES",
     "ApiToken",
+    "CallDaySummary",
+    "CallDaySummaryQuerySet",
     "CallRecord",
     "CallRecordQuerySet",
     "CallType",

@@ -226,6 +226,64 @@ class CallRecord(models.Model):
         return self.billed_minutes - self.pool_minutes if self.charge else 0
 
 
+class CallDaySummaryQuerySet(models.QuerySet):
+    def for_tenant(self, tenant) -> CallDaySummaryQuerySet:
+        return self.filter(tenant=tenant)
+
+    def between_days(self, first, last) -> CallDaySummaryQuerySet:
+        """Summaries of the days ``first`` to ``last``, both included."""
+        return self.filter(day__gte=first, day__lte=last)
+
+
+class CallDaySummary(models.Model):
+    """The sums of a tenant's call records per UTC day of their start and per what the
+    PSTN usage report groups by: call type, what paid, the pool drawn, the rated country.
+
+    A read model, never a record of money: the report's totals, daily chart and top
+    destinations read it instead of the calls when no per-user filter applies, so they cost
+    the same however many calls there are. ``credits.services.call_summaries`` keeps it:
+    the usage import adds each chunk's new calls in the chunk's transaction, bulk writers
+    rebuild a tenant's summaries from its calls.
+    """
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.CASCADE, related_name="call_day_summaries",
+        verbose_name=_("tenant"), db_index=False,  # the unique (tenant, day, ...) serves
+    )
+    day = models.DateField(_("day"), help_text=_("The UTC day the calls started."))
+    call_type = models.CharField(_("call type"), max_length=30, choices=CallType.choices)
+    capability = models.CharField(
+        _("capability"), max_length=12, blank=True, choices=Capability.choices,
+        help_text=_("What paid; empty for free calls."),
+    )
+    pool_capability = models.CharField(
+        _("pool"), max_length=12, blank=True, choices=Capability.choices
+    )
+    rated_country = models.CharField(_("rated country"), max_length=2, blank=True)
+    calls = models.PositiveIntegerField(_("calls"), default=0)
+    billed_minutes = models.PositiveIntegerField(_("billed minutes"), default=0)
+    pool_minutes = models.PositiveIntegerField(_("minutes from the pool"), default=0)
+    charge = money_field(_("charge"), default=ZERO)
+
+    objects = CallDaySummaryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tenant", "day", "call_type", "capability", "pool_capability",
+                    "rated_country"]
+        verbose_name = _("call day summary")
+        verbose_name_plural = _("call day summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "day", "call_type", "capability", "pool_capability",
+                        "rated_country"],
+                name="credits_call_day_summary_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} {self.day} {self.call_type} {self.capability}: {self.calls}"
+
+
 class MinutePoolQuerySet(models.QuerySet):
     def for_tenant(self, tenant) -> MinutePoolQuerySet:
         return self.filter(tenant=tenant)

@@ -11,7 +11,8 @@ charged through the ledger (DESIGN §1, §6; issue 6).
   the tenant's row, so imports of one tenant are serialized (two processes importing the
   same file at once charge once). Everything rating needs is read in batches: no query
   per row. Each charged call posts **one** usage entry keyed ``usage:<UsageId>`` through
-  ``ledger.usage_charge_many``; the record points at it.
+  ``ledger.usage_charge_many``; the record points at it. The chunk's new records are
+  added to the report's per-day rollup (``call_summaries_add``) in the same transaction.
 - **Negative balance policy.** A record is a call that was allowed when it started, so
   it is charged in full, even when that takes the balance below zero (the deficit);
   ``credits.services.calls.call_authorize`` is what refuses new paid calls at a balance
@@ -42,6 +43,7 @@ from credits.money import ZERO
 from credits.selectors import credit_account_for_tenant
 from credits.selectors_usage import pool_used_load, rating_context_load
 from credits.services import ledger
+from credits.services.call_summaries import call_summaries_add
 from credits.services.recharge import recharge_check
 from credits.telephony.pools import month_of
 from credits.telephony.rating import Rating, RatingContext, RatingRefused, call_rate
@@ -306,13 +308,15 @@ def _import_chunk(
             )
             entries = posted.entries
         imported_at = timezone.now()
-        rows_insert(
-            CallRecord, CALL_COLUMNS,
-            [
-                _record(tenant, call, rating, source, entries.get(usage_key(call.usage_id)),
-                        imported_at)
-                for call, rating in rated
-            ],
+        rows = [
+            _record(tenant, call, rating, source, entries.get(usage_key(call.usage_id)),
+                    imported_at)
+            for call, rating in rated
+        ]
+        rows_insert(CallRecord, CALL_COLUMNS, rows)
+        # The report's per-day rollup, in this transaction: only the records just inserted.
+        call_summaries_add(
+            tenant=tenant, records=(dict(zip(CALL_COLUMNS, row, strict=True)) for row in rows)
         )
         if context.pool_touched:
             MinutePool.objects.bulk_create(

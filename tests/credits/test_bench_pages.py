@@ -9,9 +9,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Count, Sum
 
 from accounts.models import Tenant, User
-from credits.models import CallRecord, CreditAccount, LedgerEntry
+from credits.models import CallDaySummary, CallRecord, CreditAccount, LedgerEntry
 
 
 def test_bench_pages_prints_both_times_the_ratio_and_queries_and_cleans_up(db):
@@ -28,6 +29,7 @@ def test_bench_pages_prints_both_times_the_ratio_and_queries_and_cleans_up(db):
     assert "export" not in output
     assert not Tenant.objects.filter(slug__startswith="bench-pages-").exists()
     assert not CallRecord.objects.exists() and not LedgerEntry.objects.exists()
+    assert not CallDaySummary.objects.exists()
     assert not CreditAccount.objects.exists() and not User.objects.exists()
 
 
@@ -39,6 +41,11 @@ def test_bench_pages_can_keep_its_calls_with_their_charges(db):
     assert calls.count() == 120
     charged = calls.filter(charge__gt=0)
     assert charged.exists() and not charged.filter(entry__isnull=True).exists()
+    # The copies written directly are in the report's per-day rollup too.
+    summed = CallDaySummary.objects.filter(tenant=tenant).aggregate(
+        calls=Sum("calls"), minutes=Sum("billed_minutes"), amount=Sum("charge"))
+    assert summed == calls.aggregate(
+        calls=Count("*"), minutes=Sum("billed_minutes"), amount=Sum("charge"))
     assert User.objects.get(username__startswith="reports@").role_assignments.exists()
 
 

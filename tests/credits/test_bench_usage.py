@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import Tenant
-from credits.models import CallRecord, CreditAccount, LedgerEntry, Rate
+from credits.models import CallDaySummary, CallRecord, CreditAccount, LedgerEntry, Rate
 
 
 def test_bench_prints_both_rates_and_their_ratio_and_cleans_up(db):
@@ -23,6 +23,7 @@ def test_bench_prints_both_rates_and_their_ratio_and_cleans_up(db):
     assert "ledger verification clean" in output
     assert not Tenant.objects.filter(slug__startswith="bench-usage-").exists()
     assert not CallRecord.objects.exists() and not LedgerEntry.objects.exists()
+    assert not CallDaySummary.objects.exists()
     assert not CreditAccount.objects.exists()
     assert Rate.objects.exists()  # it loaded the sample rates it needed
 
@@ -33,6 +34,9 @@ def test_bench_can_keep_its_data(db):
     assert CallRecord.objects.filter(tenant=tenant).count() == 50
     plain = Tenant.objects.get(slug__endswith="-plain")
     assert CallRecord.objects.filter(tenant=plain).count() == 50
+    for kept in (tenant, plain):  # imported or inserted directly, the rollup has them
+        summed = CallDaySummary.objects.filter(tenant=kept).values_list("calls", flat=True)
+        assert sum(summed) == 50
 
 
 @pytest.mark.parametrize("args", [["--calls", "0"], ["--calls", "10", "--chunk-size", "0"]])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from credits.models import ApiToken, CallRecord, MinutePool, Rate, TollFreeNumber
+from credits.models import ApiToken, CallDaySummary, CallRecord, MinutePool, Rate, TollFreeNumber
 from credits.services.api_tokens import api_token_create
 from tests.accounts.factories import StaffFactory
 from tests.credits.calls import (
@@ -41,10 +41,21 @@ def usage(tenant, account, test_rates):  # noqa: F811
     return tenant
 
 
-@pytest.mark.parametrize("model", [Rate, CallRecord, MinutePool, TollFreeNumber, ApiToken])
+@pytest.mark.parametrize(
+    "model", [Rate, CallRecord, CallDaySummary, MinutePool, TollFreeNumber, ApiToken]
+)
 def test_staff_can_list_them(staff_client, usage, model):
     api_token_create(tenant=usage, name="PBX")
     assert staff_client.get(url(model, "changelist")).status_code == 200
+
+
+def test_call_day_summaries_are_read_only(staff_client, usage):
+    summary = CallDaySummary.objects.first()
+    assert staff_client.get(url(CallDaySummary, "change", summary.pk)).status_code == 200
+    assert staff_client.get(url(CallDaySummary, "add")).status_code == 403
+    page = url(CallDaySummary, "delete", summary.pk)
+    assert staff_client.post(page, {"post": "yes"}).status_code == 403
+    assert CallDaySummary.objects.filter(pk=summary.pk).exists()
 
 
 def test_call_records_are_read_only(staff_client, usage):

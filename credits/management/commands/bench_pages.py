@@ -17,7 +17,9 @@ The data: a sample of simulated calls (at most ``TEMPLATE_CALLS``) goes through 
 usage import (rated, pools drawn, credits-paid calls charged); the rest are copies of
 those rated rows on other days, written with ``credits.bulk.rows_insert`` (``COPY`` on
 PostgreSQL, ``bulk_create`` on SQLite), each credits-paid copy charged through
-``ledger.usage_charge_many`` so it has its ledger entry like any charged call. The
+``ledger.usage_charge_many`` so it has its ledger entry like any charged call; then the
+tenant's per-day summaries are rebuilt (``call_summaries_rebuild``) as the import would
+have kept them. The
 tenant is deleted at the end unless ``--keep``. Run it against a scratch database.
 """
 
@@ -53,6 +55,7 @@ from credits.bulk import rows_insert
 from credits.management.commands._bench_pages_export import export_child
 from credits.management.commands.bench_usage import Command as UsageBench
 from credits.models import (
+    CallDaySummary,
     CallRecord,
     CreditAccount,
     FundLot,
@@ -67,6 +70,7 @@ from credits.models import (
 from credits.selectors_usage import simulation_tenant
 from credits.services import ledger
 from credits.services.accounts import credit_account_open
+from credits.services.call_summaries import call_summaries_rebuild
 from credits.services.rates import sample_rates_load
 from credits.services.usage import CALL_COLUMNS, usage_import, usage_key
 from credits.telephony.simulator import calls_simulate, sample_numbers
@@ -263,6 +267,8 @@ class _Filler:
             self._template(min(size, TEMPLATE_CALLS))
         if self.count < size:
             self._copies(size - self.count)
+            # The copies bypass the import: sum the report's per-day rollup again.
+            call_summaries_rebuild(tenant=self.tenant)
         self.last_added = self.count - before
 
     def _template(self, calls: int) -> None:
@@ -342,6 +348,7 @@ def _delete(tenant: Tenant) -> None:
         return
     ids = [tenant.pk]
     CallRecord.objects.filter(tenant__in=ids).delete()
+    CallDaySummary.objects.filter(tenant__in=ids).delete()
     MinutePool.objects.filter(tenant__in=ids).delete()
     TollFreeNumber.objects.filter(tenant__in=ids).delete()
     LotMovement.objects.filter(entry__account__tenant__in=ids).delete()

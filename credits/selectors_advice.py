@@ -71,6 +71,7 @@ class FundingAdvice:
     amount: Decimal | None
     days_covered: int  # how many days of calls "Recharge with" pays for at that rate
     at: dt.datetime
+    monthly_limit: Decimal | None = None  # the account's monthly recharge limit, if any
     trigger_days: int = TRIGGER_DAYS
     recharge_days: int = RECHARGE_DAYS
     step: Decimal = STEP
@@ -79,6 +80,15 @@ class FundingAdvice:
     @property
     def enough_data(self) -> bool:
         return self.amount is not None
+
+    @property
+    def over_monthly_limit(self) -> bool:
+        """The account's monthly recharge limit would refuse a recharge of this size."""
+        return (
+            self.amount is not None
+            and self.monthly_limit is not None
+            and self.amount > self.monthly_limit
+        )
 
     @property
     def uses_recent_rate(self) -> bool:
@@ -159,6 +169,7 @@ def funding_advice(
         amount=amount,
         days_covered=days_covered,
         at=at,
+        monthly_limit=account.monthly_recharge_limit,
     )
 
 

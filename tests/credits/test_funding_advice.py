@@ -223,6 +223,21 @@ def test_subscription_page_shows_the_advice_and_its_reasoning(client, billing_ad
     assert "covers about 30 days" in card.text
 
 
+@pytest.mark.parametrize(("limit", "warned"), [(None, False), ("300", False), ("250", True)])
+def test_the_advice_warns_when_the_monthly_limit_would_stop_such_a_recharge(
+    client, billing_admin, live_spend, limit, warned
+):
+    live_spend.monthly_recharge_limit = Decimal(limit) if limit else None
+    live_spend.save(update_fields=["monthly_recharge_limit"])
+    client.force_login(billing_admin)
+    page = parse(client.get(SUBSCRIPTION_URL).content)
+    assert page.has_id("advice-over-limit") is warned
+    if warned:
+        assert "monthly recharge limit of $250.00 is below $300.00" in page.by_id(
+            "advice-over-limit"
+        ).text
+
+
 def test_readers_see_the_advice_without_the_button(client, tenant, live_spend):
     client.force_login(AdminFactory(tenant=tenant, roles=[AdminRole.GLOBAL_READER]))
     page = parse(client.get(SUBSCRIPTION_URL).content)

@@ -1,4 +1,5 @@
-"""The daily jobs: the expiry run, the expiry reminders, and recovery of stale recharges.
+"""The daily jobs: the expiry run, the expiry reminders, recovery of stale recharges, and
+the emails that could not be delivered.
 
 Run once a day by ``manage.py run_daily_jobs`` (cron or a systemd timer); running it
 again the same day changes nothing (expiries are per lot, reminders once per threshold).
@@ -15,7 +16,7 @@ from credits.formatting import format_money, tenant_locale
 from credits.models import CreditAccountStatus, FundLot, NotificationKind
 from credits.services.auto_recharge import recharges_recover
 from credits.services.ledger import funds_expire_due
-from credits.services.notifications import notification_create
+from credits.services.notifications import notification_create, notifications_retry
 
 REMINDER_DAYS = (30, 7)
 
@@ -64,4 +65,5 @@ def daily_jobs_run(*, at: datetime | None = None) -> dict:
         "expired_entries": funds_expire_due(at=now),
         "reminders": expiry_reminders_send(at=now),
         "recharges_recovered": recharges_recover(at=now),
+        "notifications_retried": notifications_retry(at=now),
     }

@@ -4,10 +4,12 @@ per event (``dedupe_key``) and sent by a background task after the commit."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -101,3 +103,23 @@ def notification_send(*, notification_id: int) -> Notification:
     notification.sent_at = timezone.now()
     notification.save(update_fields=["recipients", "status", "error", "sent_at"])
     return notification
+
+
+RETRY_WITHIN = timedelta(days=3)
+LOST_AFTER = timedelta(hours=1)
+
+
+def notifications_retry(*, at: datetime | None = None) -> int:
+    """Send again the notifications of the last days that failed (an SMTP server down)
+    or were never sent (their task was lost): only the recipients not reached yet get
+    the message. Returns how many notifications were tried."""
+    now = at or timezone.now()
+    due = Notification.objects.filter(created_at__gte=now - RETRY_WITHIN).filter(
+        Q(status=DeliveryStatus.FAILED)
+        | Q(status=DeliveryStatus.PENDING, created_at__lt=now - LOST_AFTER)
+    )
+    tried = 0
+    for pk in list(due.order_by("pk").values_list("pk", flat=True)):
+        notification_send(notification_id=pk)
+        tried += 1
+    return tried

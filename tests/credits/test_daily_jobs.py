@@ -8,8 +8,15 @@ from io import StringIO
 
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
-from credits.models import EntryKind, LedgerEntry, Notification, NotificationKind
+from credits.models import (
+    DeliveryStatus,
+    EntryKind,
+    LedgerEntry,
+    Notification,
+    NotificationKind,
+)
 from credits.services.daily import daily_jobs_run, expiry_reminders_send
 from tests.credits.factories import T0, fund
 
@@ -64,3 +71,21 @@ def test_run_daily_jobs_enqueue_hands_the_work_to_a_worker(account):
     out = StringIO()
     call_command("run_daily_jobs", "--enqueue", stdout=out)
     assert "Enqueued the daily jobs" in out.getvalue()
+
+
+def test_a_notification_whose_task_was_lost_is_sent_by_the_daily_run(
+    account, global_admin, django_capture_on_commit_callbacks
+):
+    from credits.services.notifications import notification_create
+
+    with django_capture_on_commit_callbacks(execute=False):  # the worker never ran it
+        created = notification_create(
+            tenant=account.tenant, kind=NotificationKind.BALANCE_ZERO, dedupe_key="lost",
+            subject="Your Communications Credits balance reached zero", lines=["$0.00"],
+        )
+    now = timezone.now()
+    assert daily_jobs_run(at=now)["notifications_retried"] == 0  # maybe still queued
+    assert daily_jobs_run(at=now + timedelta(hours=2))["notifications_retried"] == 1
+    created.refresh_from_db()
+    assert created.status == DeliveryStatus.SENT
+    assert [m.to for m in mail.outbox] == [[global_admin.username]]

@@ -11,6 +11,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
 from credits.models import DeliveryStatus, Notification, NotificationKind
+from credits.services.daily import daily_jobs_run
 from credits.services.notifications import notification_create, notification_send
 
 
@@ -92,3 +93,32 @@ def test_an_unreachable_smtp_server_is_recorded_as_failed_not_lost(
     stored = Notification.objects.get(pk=created.pk)
     assert stored.status == DeliveryStatus.FAILED
     assert stored.recipients[0]["status"] == DeliveryStatus.FAILED
+
+
+def test_the_daily_run_delivers_what_failed_once_the_server_is_back(
+    settings, smtp_server, tenant, global_admin, billing_admin,
+    django_capture_on_commit_callbacks,
+):
+    server_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = _free_port()  # the server is down for the first try
+    settings.EMAIL_TIMEOUT = 2
+    with django_capture_on_commit_callbacks(execute=False):
+        created = notification_create(
+            tenant=tenant, kind=NotificationKind.RECHARGE_FAILED, dedupe_key="smtp-retry",
+            subject="Auto-recharge failed", lines=["Your card has expired."],
+        )
+    notification_send(notification_id=created.pk)
+    assert Notification.objects.get(pk=created.pk).status == DeliveryStatus.FAILED
+
+    settings.EMAIL_PORT = server_port
+    summary = daily_jobs_run()
+
+    assert summary["notifications_retried"] == 1
+    stored = Notification.objects.get(pk=created.pk)
+    assert stored.status == DeliveryStatus.SENT
+    assert sorted(m["To"] for m in smtp_server.received) == sorted(
+        [global_admin.username, billing_admin.username]
+    )
+    # Sent now: the next run has nothing to retry and sends nothing twice.
+    assert daily_jobs_run()["notifications_retried"] == 0
+    assert len(smtp_server.received) == 2

@@ -28,5 +28,6 @@ class Command(BaseCommand):
         summary = daily_jobs_run()
         self.stdout.write(
             "Expiry entries written: {expired_entries}; reminders sent: {reminders}; "
-            "stale recharges finished: {recharges_recovered}.".format(**summary)
+            "stale recharges finished: {recharges_recovered}; undelivered notifications "
+            "retried: {notifications_retried}.".format(**summary)
         )

@@ -23,6 +23,7 @@ from credits.models import (
     MinutePool,
     Notification,
     Rate,
+    ReportExport,
     TollFreeNumber,
 )
 from credits.models import payments as pay_models
@@ -378,5 +379,19 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = (
         "tenant", "kind", "dedupe_key", "subject", "context", "recipients", "status", "error",
         "created_at", "sent_at",
+    )
+    fields = readonly_fields
+
+
+@admin.register(ReportExport)
+class ReportExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "tenant", "requested_by", "filename", "status", "rows_done",
+                    "rows_total")
+    list_filter = ("status", "format")
+    search_fields = ("tenant__name", "filename")
+    list_select_related = ("tenant", "requested_by")
+    readonly_fields = (
+        "tenant", "requested_by", "format", "query", "status", "rows_total", "rows_done",
+        "file_path", "filename", "error", "created_at", "finished_at",
     )
     fields = readonly_fields

@@ -173,3 +173,10 @@ class RatesInvalid(CreditsError):
     def __init__(self, message: str, *, problems: list[tuple[int, str]]) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+class ExportRefused(CreditsError):
+    """A report export was not started: its filters are not valid, or it selects more
+    rows than the format holds. Nothing was recorded."""
+
+    code = "export_refused"

@@ -1,5 +1,6 @@
 """Writers of the PSTN usage exports (DESIGN §6): CSV streamed row by row, and an Excel
-workbook written with XlsxWriter's constant-memory mode into a temporary file.
+workbook written with XlsxWriter's constant-memory mode to a file (by a background
+export, ``credits.services.exports``).
 
 Both carry the full numbers (no masking: the exports are the admin's reconciliation data
 and re-import through the usage import), the charges, and times in ISO 8601 UTC
@@ -9,8 +10,8 @@ and re-import through the usage import), the charges, and times in ISO 8601 UTC
 from __future__ import annotations
 
 import csv
-import tempfile
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -54,21 +55,36 @@ def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
         yield writer.writerow([cell_text(value) for value in row])
 
 
-def xlsx_file(rows: Iterable[tuple], *, sheet_name: str = "PSTN usage"):
-    """An open temporary file holding the workbook, positioned at its start.
+def export_filename(selection, extension: str) -> str:
+    """``pstn-usage-<tenant>-<first>-<last>.<extension>``."""
+    return (
+        f"pstn-usage-{selection.tenant.slug}-{selection.first.isoformat()}-"
+        f"{selection.last.isoformat()}.{extension}"
+    )
+
+
+def xlsx_write(
+    rows: Iterable[tuple],
+    path: str | os.PathLike,
+    *,
+    sheet_name: str = "PSTN usage",
+    progress: Callable[[int], object] | None = None,
+    every: int = 5_000,
+) -> int:
+    """Write the workbook to ``path``; answer the number of rows written.
 
     Rows are flushed to disk as they are written (``constant_memory``), so memory stays
     flat whatever the number of rows. Text stays text (numbers such as ``+4930123456``
     and UsageIds are never turned into numbers or formulas); durations and charges are
-    numbers. The file is deleted when closed.
+    numbers. ``progress`` is called with the rows written so far after every ``every``
+    rows. On an error the partial file is left for the caller to remove.
     """
-    # Not a context manager: FileResponse closes the file (which deletes it) once sent.
-    handle = tempfile.NamedTemporaryFile(prefix="pstn-usage-", suffix=".xlsx")  # noqa: SIM115
-    try:
-        workbook = xlsxwriter.Workbook(
-            handle.name, {"constant_memory": True, "strings_to_numbers": False,
+    workbook = xlsxwriter.Workbook(
+        os.fspath(path), {"constant_memory": True, "strings_to_numbers": False,
                           "strings_to_formulas": False, "strings_to_urls": False},
-        )
+    )
+    written = 0
+    try:
         sheet = workbook.add_worksheet(sheet_name[:31])
         bold = workbook.add_format({"bold": True})
         formats = {col: workbook.add_format({"num_format": fmt})
@@ -77,17 +93,16 @@ def xlsx_file(rows: Iterable[tuple], *, sheet_name: str = "PSTN usage"):
         sheet.set_column(0, len(EXPORT_HEADER) - 1, 18)
         for col, name in enumerate(EXPORT_HEADER):
             sheet.write_string(0, col, name, bold)
-        for number, row in enumerate(rows, start=1):
+        for written, row in enumerate(rows, start=1):
             for col, value in enumerate(row):
                 if value is None or value == "":
                     continue
                 if col in formats and isinstance(value, int | Decimal):
-                    sheet.write_number(number, col, value, formats[col])
+                    sheet.write_number(written, col, value, formats[col])
                 else:
-                    sheet.write_string(number, col, cell_text(value))
+                    sheet.write_string(written, col, cell_text(value))
+            if progress is not None and written % every == 0:
+                progress(written)
+    finally:
         workbook.close()
-        handle.seek(0)
-    except BaseException:
-        handle.close()
-        raise
-    return handle
+    return written

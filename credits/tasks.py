@@ -28,3 +28,10 @@ def daily_jobs_task() -> dict:
     from credits.services.daily import daily_jobs_run
 
     return daily_jobs_run()
+
+
+@task()
+def report_export_task(export_id: int) -> str:
+    from credits.services.exports import report_export_run
+
+    return report_export_run(export_id=export_id).status

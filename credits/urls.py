@@ -85,7 +85,10 @@ urlpatterns: list = [
     # Reports > PSTN usage and its exports (issue 8)
     path("reports/pstn-usage/", views_reports.pstn_usage, name="pstn_usage"),
     path("reports/pstn-usage/export.csv", views_reports.pstn_usage_csv, name="pstn_usage_csv"),
-    path(
-        "reports/pstn-usage/export.xlsx", views_reports.pstn_usage_xlsx, name="pstn_usage_xlsx"
-    ),
+    path("reports/pstn-usage/exports/", views_reports.pstn_usage_export_start,
+         name="report_export_start"),
+    path("reports/pstn-usage/exports/<int:export_id>/", views_reports.pstn_usage_export_detail,
+         name="report_export_detail"),
+    path("reports/pstn-usage/exports/<int:export_id>/download/",
+         views_reports.pstn_usage_export_download, name="report_export_download"),
 ]

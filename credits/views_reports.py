@@ -1,5 +1,6 @@
 """Reports > PSTN usage: the calls of a date range with totals, charts and a table, and
-its exports (Excel and CSV) with the same filters.
+its exports with the same filters: CSV streamed, Excel written in the background
+(``credits.services.exports``) while a progress panel polls its status.
 
 The page costs a fixed number of queries whatever the number of calls: one aggregate for
 the totals (its count also feeds the paginator), one GROUP BY day and payer for the daily
@@ -14,9 +15,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import render
@@ -24,14 +27,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import console_view, get_tenant_object_or_404
 from accounts.listing import query_with, sort_headers
 from accounts.models import User
 from accounts.permissions import Action
-from credits.exports import XLSX_MAX_ROWS, csv_lines, xlsx_file
+from credits.exceptions import ExportRefused
+from credits.exports import csv_lines, export_filename
 from credits.forms_reports import PAID_BY_CHOICES, PstnUsageForm
+from credits.models import ReportExport
 from credits.selectors_advice import funding_advice_context
 from credits.selectors_reports import (
     UsageSelection,
@@ -44,9 +49,13 @@ from credits.selectors_reports import (
     usage_top_destinations,
     usage_totals,
 )
+from credits.services.exports import report_export_path, report_export_start
 
 PAGE_SIZE = 50
 TEMPLATE = "credits/reports_pstn_usage.html"
+EXPORT_TEMPLATE = "credits/reports_export_detail.html"
+RECENT_EXPORTS = 10
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SORTABLE = ("start_time", "user", "duration", "charge")
 
 
@@ -140,13 +149,6 @@ def _export_selection(request: HttpRequest):
     return (form, selection), None
 
 
-def _filename(selection: UsageSelection, extension: str) -> str:
-    return (
-        f"pstn-usage-{selection.tenant.slug}-{selection.first.isoformat()}-"
-        f"{selection.last.isoformat()}.{extension}"
-    )
-
-
 @require_GET
 @console_view(Action.VIEW_USAGE_REPORTS)
 def pstn_usage_csv(request: HttpRequest) -> HttpResponse:
@@ -156,33 +158,74 @@ def pstn_usage_csv(request: HttpRequest) -> HttpResponse:
     form, selection = chosen
     rows = usage_export_rows(calls_selected(selection), sort=form.sort_key())
     response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(selection, "csv")}"'
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(selection, "csv")}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@console_view(Action.VIEW_USAGE_REPORTS)
+def pstn_usage_export_start(request: HttpRequest) -> HttpResponse:
+    """Start an Excel export of the report's filters (posted as ``query``) in the
+    background, then show its progress."""
+    query = QueryDict(request.POST.get("query", "")).urlencode()
+    try:
+        export = report_export_start(tenant=request.tenant, user=request.user, query=query)
+    except ExportRefused as error:
+        messages.error(request, error.message)
+        return HttpResponseRedirect(f"{reverse('credits:pstn_usage')}?{query}")
+    url = reverse("credits:report_export_detail", args=[export.pk])
+    if request.htmx:
+        export.refresh_from_db()
+        response = _export_page(request, export, partial=True)
+        response["HX-Push-Url"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+def _export_page(request: HttpRequest, export: ReportExport, *, partial: bool) -> HttpResponse:
+    context = {
+        "export": export,
+        "recent": ReportExport.objects.for_tenant(request.tenant)
+        .requested_by(request.user)[:RECENT_EXPORTS],
+        "report_url": f"{reverse('credits:pstn_usage')}?{export.query}",
+    }
+    template = EXPORT_TEMPLATE + ("#export-status" if partial else "")
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
     response["Cache-Control"] = "no-store"
     return response
 
 
 @require_GET
 @console_view(Action.VIEW_USAGE_REPORTS)
-def pstn_usage_xlsx(request: HttpRequest) -> HttpResponse:
-    chosen, refusal = _export_selection(request)
-    if refusal is not None:
-        return refusal
-    form, selection = chosen
-    calls = calls_selected(selection)
-    if calls.count() > XLSX_MAX_ROWS:
-        messages.error(
-            request,
-            _("More calls than an Excel sheet holds: export them as CSV, or choose a "
-              "shorter range."),
-        )
-        return HttpResponseRedirect(f"{reverse('credits:pstn_usage')}?{query_with(request)}")
-    handle = xlsx_file(usage_export_rows(calls, sort=form.sort_key()))
+def pstn_usage_export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
+    """An export's progress (htmx polls the status panel while it runs), its download
+    link or why it failed, and the admin's recent exports."""
+    export = get_tenant_object_or_404(request, ReportExport, pk=export_id)
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    return _export_page(request, export, partial=partial)
+
+
+@require_GET
+@console_view(Action.VIEW_USAGE_REPORTS)
+def pstn_usage_export_download(request: HttpRequest, export_id: int) -> HttpResponse:
+    export = get_tenant_object_or_404(request, ReportExport, pk=export_id)
+    path = report_export_path(export)
+    if path is None:
+        raise Http404
     response = FileResponse(
-        handle, as_attachment=True, filename=_filename(selection, "xlsx"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        path.open("rb"), as_attachment=True, filename=export.filename,
+        content_type=XLSX_CONTENT_TYPE,
     )
     response["Cache-Control"] = "no-store"
     return response
 
 
-__all__ = ["pstn_usage", "pstn_usage_csv", "pstn_usage_xlsx"]
+__all__ = [
+    "pstn_usage",
+    "pstn_usage_csv",
+    "pstn_usage_export_detail",
+    "pstn_usage_export_download",
+    "pstn_usage_export_start",
+]

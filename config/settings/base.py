@@ -149,3 +149,11 @@ if not all(len(code) == 2 and code.isalpha() and code.isupper()
         "CREDITS_ZONE_A_COUNTRIES must be two-letter country codes in capitals, separated "
         f"by commas, not {','.join(CREDITS_ZONE_A_COUNTRIES)!r}."
     )
+
+# Report exports written in the background (Reports > PSTN usage > Export to Excel) are
+# kept here until the daily jobs delete them: a private directory, never served directly.
+CREDITS_EXPORT_DIR = Path(env_str("CREDITS_EXPORT_DIR", str(BASE_DIR / "var" / "exports")))
+if not CREDITS_EXPORT_DIR.is_absolute():
+    raise ImproperlyConfigured(
+        f"CREDITS_EXPORT_DIR must be an absolute path, not {str(CREDITS_EXPORT_DIR)!r}."
+    )

@@ -1,5 +1,8 @@
 """Test settings: fast password hashing, in-memory email, tasks run immediately."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
@@ -13,3 +16,4 @@ STORAGES = {
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 WHITENOISE_AUTOREFRESH = True
+CREDITS_EXPORT_DIR = Path(tempfile.gettempdir()) / "credits-exports-test"

@@ -12,6 +12,8 @@
   the report's read model), ``MinutePool`` (minutes used per month, country and plan) and
   ``TollFreeNumber`` (a tenant's toll-free numbers).
 - ``api``: ``ApiToken``, per-tenant bearer tokens for the usage API (stored hashed).
+- ``exports``: ``ReportExport``, a report export written in the background, with its
+  progress and the file it produced.
 
 Money columns are ``numeric(15, 4)``; ``credits.money`` explains the choice. Rows are
 written only by ``credits.services.ledger``; see its docstring for the accounting model
@@ -36,6 +38,13 @@ from credits.models.calls import (
     Reach,
     TollFreeNumber,
     UsageSource,
+)
+from credits.models.exports import (
+    EXPORT_KEEP,
+    ExportFormat,
+    ExportStatus,
+    ReportExport,
+    ReportExportQuerySet,
 )
 from credits.models.ledger import (
     CREDIT_KINDS,
@@ -81,6 +90,12 @@ __all__ = [
     "LedgerEntry",
     "LedgerEntryQuerySet",
     "LotMovement",
+    # report exports
+    "EXPORT_KEEP",
+    "ExportFormat",
+    "ExportStatus",
+    "ReportExport",
+    "ReportExportQuerySet",
     # notifications
     "DeliveryStatus",
     "Notification",

@@ -1,5 +1,5 @@
-"""The daily jobs: the expiry run, the expiry reminders, recovery of stale recharges, and
-the emails that could not be delivered.
+"""The daily jobs: the expiry run, the expiry reminders, recovery of stale recharges, the
+emails that could not be delivered, and the deletion of report exports older than a day.
 
 Run once a day by ``manage.py run_daily_jobs`` (cron or a systemd timer); running it
 again the same day changes nothing (expiries are per lot, reminders once per threshold).
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from credits.formatting import format_money, tenant_locale
 from credits.models import CreditAccountStatus, FundLot, NotificationKind
 from credits.services.auto_recharge import recharges_recover
+from credits.services.exports import report_exports_delete_expired
 from credits.services.ledger import funds_expire_due
 from credits.services.notifications import notification_create, notifications_retry
 
@@ -66,4 +67,5 @@ def daily_jobs_run(*, at: datetime | None = None) -> dict:
         "reminders": expiry_reminders_send(at=now),
         "recharges_recovered": recharges_recover(at=now),
         "notifications_retried": notifications_retry(at=now),
+        "exports_deleted": report_exports_delete_expired(at=now),
     }

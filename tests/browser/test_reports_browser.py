@@ -1,5 +1,6 @@
 """In Chromium: the reports reader opens Reports > PSTN usage, picks 28 days, filters a
-call type (htmx swaps the report) and downloads the Excel export."""
+call type (htmx swaps the report), starts the Excel export, waits for it to be written
+in the background and downloads it."""
 
 from __future__ import annotations
 
@@ -56,8 +57,9 @@ def month_of_calls(tenant, usage):
 
 
 def test_reports_reader_filters_the_report_and_downloads_excel(
-    page, live_server, reports_reader, month_of_calls, screenshot, tmp_path
+    page, live_server, reports_reader, month_of_calls, screenshot, tmp_path, settings
 ):
+    settings.CREDITS_EXPORT_DIR = tmp_path / "exports"
     page.goto("/accounts/login/")
     sign_in(page, "reports@contoso.example")
     nav = page.locator("#console-nav")
@@ -96,8 +98,15 @@ def test_reports_reader_filters_the_report_and_downloads_excel(
         expect(calls.nth(index).locator("td").nth(2)).to_have_text("user_in")
     expect(page.locator("#usage-table")).to_contain_text("+4930123***")  # masked on screen
 
+    page.get_by_role("button", name="Export to Excel").click()  # written in the background
+    expect(page.get_by_role("heading", name="Excel export")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/reports/pstn-usage/exports/\d+/$"))
+    download_link = page.locator("#export-status").get_by_role("link", name="Download")
+    expect(download_link).to_be_visible()
+    expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
+    expect(page.locator("#export-progress-text")).to_contain_text("9 of 9 rows (100%)")
     with page.expect_download() as info:
-        page.get_by_role("link", name="Export to Excel").click()
+        download_link.click()
     download = info.value
     assert download.suggested_filename.startswith("pstn-usage-contoso-")
     assert download.suggested_filename.endswith(".xlsx")

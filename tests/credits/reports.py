@@ -4,6 +4,7 @@ report's default range is the last 7 days."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -26,7 +27,25 @@ from tests.credits.factories import CreditAccountFactory, fund
 
 URL = "/reports/pstn-usage/"
 CSV_URL = "/reports/pstn-usage/export.csv"
-XLSX_URL = "/reports/pstn-usage/export.xlsx"
+EXPORTS_URL = "/reports/pstn-usage/exports/"
+
+
+def export_start(client, params: dict | None = None):
+    """POST the report's filters to "Export to Excel"; the export's task runs (the test
+    settings' immediate backend) once the start commits."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(EXPORTS_URL, {"query": urlencode(params or {})})
+
+
+def export_download(client, params: dict | None = None):
+    """Start an Excel export of ``params`` and answer its download."""
+    started = export_start(client, params)
+    assert started.status_code == 302, started.status_code
+    detail = started["Location"]
+    assert detail.startswith(EXPORTS_URL), detail
+    return client.get(f"{detail}download/")
 
 
 def today() -> date:

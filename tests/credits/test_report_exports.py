@@ -26,7 +26,14 @@ from tests.credits.calls import (
     person,
 )
 from tests.credits.factories import CreditAccountFactory, fund
-from tests.credits.reports import CSV_URL, URL, XLSX_URL, days_ago, today
+from tests.credits.reports import (
+    CSV_URL,
+    URL,
+    days_ago,
+    export_download,
+    export_start,
+    today,
+)
 
 EXACT_HEADER = (
     "UsageId,Call ID,Conference ID,User Location,AAD ObjectId,UPN,User Display Name,Caller ID,"
@@ -38,6 +45,10 @@ EXACT_HEADER = (
 usage = reports.usage
 test_rates = calls.test_rates
 
+
+@pytest.fixture(autouse=True)
+def export_dir(settings, tmp_path):
+    settings.CREDITS_EXPORT_DIR = tmp_path / "exports"
 
 
 def csv_body(response) -> str:
@@ -113,7 +124,7 @@ def test_exports_respect_the_pages_filters_and_range(client, reports_reader, usa
     assert [row["UsageId"] for row in month] == [
         source[key]["UsageId"] for key in ("gb_mobile", "de_mobile", "old", "gb_fixed")
     ]
-    by_user = xlsx_rows(client.get(XLSX_URL, {"user": usage["ana"].pk}))
+    by_user = xlsx_rows(export_download(client, {"user": usage["ana"].pk}))
     assert [row[0] for row in by_user[1:]] == [source[key]["UsageId"]
                                               for key in ("pool", "inbound")]
 
@@ -121,7 +132,7 @@ def test_exports_respect_the_pages_filters_and_range(client, reports_reader, usa
 def test_xlsx_opens_and_matches_the_csv_with_full_numbers(client, reports_reader, usage):
     client.force_login(reports_reader)
     params = {"range": "28"}
-    response = client.get(XLSX_URL, params)
+    response = export_download(client, params)
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -151,16 +162,15 @@ def test_xlsx_keeps_numbers_and_formulas_as_text(client, reports_reader, tenant,
     import_rows(tenant, [record(upn=user.username, destination=DE_FIXED, start=days_ago(1),
                                 uid="=HYPERLINK(1)", **{"Call ID": "00123"})])
     client.force_login(reports_reader)
-    row = xlsx_rows(client.get(XLSX_URL))[1]
+    row = xlsx_rows(export_download(client))[1]
     assert row[0] == "=HYPERLINK(1)" and row[1] == "00123"
     assert row[HEADER.index("Destination Number")] == DE_FIXED
 
 
 def test_exports_with_bad_filters_go_back_to_the_report(client, reports_reader, usage):
     client.force_login(reports_reader)
-    for url in (CSV_URL, XLSX_URL):
-        response = client.get(url, {"range": "custom", "start": "2025-03-10",
-                                    "end": "2025-03-01"})
+    params = {"range": "custom", "start": "2025-03-10", "end": "2025-03-01"}
+    for response in (client.get(CSV_URL, params), export_start(client, params)):
         assert response.status_code == 302
         assert response["Location"] == f"{URL}?range=custom&start=2025-03-10&end=2025-03-01"
     page = client.get(response["Location"])
@@ -168,32 +178,32 @@ def test_exports_with_bad_filters_go_back_to_the_report(client, reports_reader, 
 
 
 def test_xlsx_refuses_more_rows_than_a_sheet_holds(client, reports_reader, usage, monkeypatch):
-    monkeypatch.setattr("credits.views_reports.XLSX_MAX_ROWS", 4)
+    monkeypatch.setattr("credits.services.exports.XLSX_MAX_ROWS", 4)
     client.force_login(reports_reader)
-    response = client.get(XLSX_URL)
-    assert response.status_code == 302
+    response = export_start(client)
+    assert response.status_code == 302 and response["Location"].startswith(URL)
     assert "export them as CSV" in client.get(response["Location"]).content.decode()
-    assert client.get(XLSX_URL, {"call_type": "user_out", "paid_by": "MCOPSTNPP"}).status_code \
-        == 200
+    assert export_download(client, {"call_type": "user_out", "paid_by": "MCOPSTNPP"}) \
+        .status_code == 200
 
 
 def test_roles_without_the_report_cannot_export(client, billing_admin, usage):
     client.force_login(billing_admin)
     assert client.get(CSV_URL).status_code == 403
-    assert client.get(XLSX_URL).status_code == 403
+    assert export_start(client).status_code == 403
 
 
 @pytest.mark.parametrize("role", [AdminRole.GLOBAL_READER, AdminRole.TEAMS_COMMS_ADMIN])
 def test_report_roles_can_export(client, tenant, usage, role):
     client.force_login(AdminFactory(tenant=tenant, roles=[role]))
     assert client.get(CSV_URL).status_code == 200
-    assert client.get(XLSX_URL).status_code == 200
+    assert export_download(client).status_code == 200
 
 
 def test_exports_hold_only_the_tenants_calls(client, other_tenant_admin, usage):
     client.force_login(other_tenant_admin)
     assert csv_body(client.get(CSV_URL, {"range": "28"})).strip() == EXACT_HEADER
-    assert xlsx_rows(client.get(XLSX_URL, {"range": "28"})) == [list(HEADER)]
+    assert xlsx_rows(export_download(client, {"range": "28"})) == [list(HEADER)]
 
 
 def test_csv_export_with_full_numbers_reimports_as_duplicates(client, reports_reader, usage,

@@ -307,8 +307,12 @@ def test_the_filters_work_without_javascript(client, reports_reader, usage):
     assert selected == ["user_in"]
     for element in ("usage-range", "usage-start", "usage-end", "usage-search", "usage-paid-by"):
         assert page.find_all("label", for_=element), element
-    export = page.by_id("export-xlsx").attrs["href"]
-    assert export == "/reports/pstn-usage/export.xlsx?range=28&call_type=user_in&sort=-start_time"
+    export = page.by_id("export-xlsx-form")
+    assert export.attrs["method"] == "post"
+    assert export.attrs["action"] == "/reports/pstn-usage/exports/"
+    [query] = export.find_all("input", name="query")
+    assert query.attrs["value"] == "range=28&call_type=user_in&sort=-start_time"
+    assert page.by_id("export-xlsx").attrs["type"] == "submit"
 
 
 @pytest.mark.parametrize("role", [

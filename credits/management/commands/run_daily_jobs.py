@@ -1,4 +1,5 @@
-"""Run the daily jobs once: the expiry run, expiry reminders, stale recharge recovery.
+"""Run the daily jobs once: the expiry run, expiry reminders, stale recharge recovery,
+undelivered notifications, and report exports older than 24 hours.
 
 Schedule it once a day (cron or a systemd timer); a second run the same day is harmless.
 ``--enqueue`` hands the work to a ``db_worker`` instead of running it here.
@@ -29,5 +30,6 @@ class Command(BaseCommand):
         self.stdout.write(
             "Expiry entries written: {expired_entries}; reminders sent: {reminders}; "
             "stale recharges finished: {recharges_recovered}; undelivered notifications "
-            "retried: {notifications_retried}.".format(**summary)
+            "retried: {notifications_retried}; old exports deleted: {exports_deleted}."
+            .format(**summary)
         )

@@ -186,8 +186,10 @@ def pstn_usage_export_start(request: HttpRequest) -> HttpResponse:
 def _export_page(request: HttpRequest, export: ReportExport, *, partial: bool) -> HttpResponse:
     context = {
         "export": export,
+        # The others: this one's state is shown (and refreshed) above.
         "recent": ReportExport.objects.for_tenant(request.tenant)
-        .requested_by(request.user)[:RECENT_EXPORTS],
+        .requested_by(request.user)
+        .exclude(pk=export.pk)[:RECENT_EXPORTS],
         "report_url": f"{reverse('credits:pstn_usage')}?{export.query}",
     }
     template = EXPORT_TEMPLATE + ("#export-status" if partial else "")

@@ -277,6 +277,16 @@ def test_the_detail_lists_the_admins_ten_latest_exports_newest_first(client, ten
     assert f"recent-export-{theirs.pk}" not in listed
 
 
+def test_the_detail_lists_the_other_exports_not_the_one_it_shows(client, tenant,
+                                                                 reports_reader, usage):
+    older, shown = pending_export(tenant, reports_reader), pending_export(tenant, reports_reader)
+    client.force_login(reports_reader)
+    page = parse(client.get(detail_url(shown)).content)
+    listed = [row.attrs["id"] for row in page.by_id("recent-exports").find_all("tr")
+              if row.attrs.get("id", "").startswith("recent-export-")]
+    assert listed == [f"recent-export-{older.pk}"]
+
+
 def test_the_detail_page_costs_the_same_queries_whatever_the_number_of_exports(
     client, tenant, reports_reader, usage
 ):

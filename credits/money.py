@@ -60,6 +60,12 @@ def quantize(amount: Decimal) -> Decimal:
     return amount.quantize(MONEY_QUANTUM)
 
 
+def sum_quantize(total: object) -> Decimal:
+    """A database SUM of amounts at the money precision: ``ZERO`` for no rows, and exact
+    on SQLite, which sums decimals as floats."""
+    return ZERO if total is None else quantize(Decimal(str(total)))
+
+
 def amount_validate(
     amount: object,
     *,

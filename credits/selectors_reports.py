@@ -27,7 +27,7 @@ from accounts.countries import country_name
 from accounts.models import Tenant
 from credits.forms_reports import DEFAULT_SORT, PAID_FREE, SORTS
 from credits.models import CallDaySummary, CallRecord, CallType, Capability
-from credits.money import ZERO, quantize
+from credits.money import ZERO, sum_quantize
 from credits.telephony.masking import call_numbers_masked
 
 TOP_DESTINATIONS = 10
@@ -129,9 +129,15 @@ class UTCDate(TruncDate):
         return f"date({sql})", params
 
 
-def _money(total) -> Decimal:
-    """A SUM of amounts at the money precision (SQLite sums decimals as floats)."""
-    return ZERO if total is None else quantize(Decimal(str(total)))
+def _type_and_payer_filtered(rows: QuerySet, selection: UsageSelection) -> QuerySet:
+    """The call type and paid-by filters, which calls and summaries share by column."""
+    if selection.call_type:
+        rows = rows.filter(call_type=selection.call_type)
+    if selection.paid_by == PAID_FREE:
+        rows = rows.filter(capability="")
+    elif selection.paid_by:
+        rows = rows.filter(capability=selection.paid_by)
+    return rows.order_by()
 
 
 def calls_selected(selection: UsageSelection) -> QuerySet[CallRecord]:
@@ -146,13 +152,7 @@ def calls_selected(selection: UsageSelection) -> QuerySet[CallRecord]:
             Q(upn__icontains=selection.search)
             | Q(user_display_name__icontains=selection.search)
         )
-    if selection.call_type:
-        calls = calls.filter(call_type=selection.call_type)
-    if selection.paid_by == PAID_FREE:
-        calls = calls.filter(capability="")
-    elif selection.paid_by:
-        calls = calls.filter(capability=selection.paid_by)
-    return calls.order_by()
+    return _type_and_payer_filtered(calls, selection)
 
 
 def summaries_selected(selection: UsageSelection) -> QuerySet[CallDaySummary]:
@@ -164,13 +164,7 @@ def summaries_selected(selection: UsageSelection) -> QuerySet[CallDaySummary]:
     summaries = CallDaySummary.objects.for_tenant(selection.tenant).between_days(
         selection.first, selection.last
     )
-    if selection.call_type:
-        summaries = summaries.filter(call_type=selection.call_type)
-    if selection.paid_by == PAID_FREE:
-        summaries = summaries.filter(capability="")
-    elif selection.paid_by:
-        summaries = summaries.filter(capability=selection.paid_by)
-    return summaries.order_by()
+    return _type_and_payer_filtered(summaries, selection)
 
 
 def usage_aggregated(
@@ -194,7 +188,7 @@ def usage_totals(calls: QuerySet[CallRecord] | QuerySet[CallDaySummary]) -> Usag
         calls=_calls_counted(calls), minutes=Sum("billed_minutes"), amount=Sum("charge")
     )
     return UsageTotals(
-        calls=row["calls"] or 0, minutes=row["minutes"] or 0, amount=_money(row["amount"])
+        calls=row["calls"] or 0, minutes=row["minutes"] or 0, amount=sum_quantize(row["amount"])
     )
 
 
@@ -226,7 +220,7 @@ def usage_daily(
         if pool:
             pool_key = row["pool_capability"] if row["pool_capability"] in minutes else paid
             minutes[pool_key][position] += pool
-        amount[paid][position] += _money(row["charged"])
+        amount[paid][position] += sum_quantize(row["charged"])
 
     def series(values: dict[str, list]) -> list[dict[str, object]]:
         return [
@@ -261,7 +255,7 @@ def usage_top_destinations(
             "name": country_name(row["rated_country"]) if row["rated_country"] else "",
             "calls": row["count"],
             "minutes": row["minutes"] or 0,
-            "amount": _money(row["amount"]),
+            "amount": sum_quantize(row["amount"]),
         }
         for row in rows
     ]

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date
-from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Sum
 
 from accounts.models import Tenant
 from credits.models import CallDaySummary, CallRecord
-from credits.money import ZERO, quantize
+from credits.money import ZERO, sum_quantize
 from credits.selectors_reports import UTCDate
 
 BATCH = 1000
@@ -31,11 +30,6 @@ KEY_FIELDS = ("day", "call_type", "capability", "pool_capability", "rated_countr
 SUM_FIELDS = ("calls", "billed_minutes", "pool_minutes", "charge")
 
 SummaryKey = tuple[date, str, str, str, str]
-
-
-def _money(total) -> Decimal:
-    """A SUM of amounts at the money precision (SQLite sums decimals as floats)."""
-    return ZERO if total is None else quantize(Decimal(str(total)))
 
 
 def call_summaries_add(*, tenant: Tenant, records: Iterable[Mapping[str, object]]) -> int:
@@ -117,7 +111,7 @@ def call_summaries_rebuild(*, tenant: Tenant) -> int:
                 capability=row["capability"], pool_capability=row["pool_capability"],
                 rated_country=row["rated_country"], calls=row["n"],
                 billed_minutes=row["billed"] or 0, pool_minutes=row["pool"] or 0,
-                charge=_money(row["charged"]),
+                charge=sum_quantize(row["charged"]),
             )
             for row in rows
         ]

@@ -54,12 +54,12 @@ from accounts.models import (
 from credits.bulk import rows_insert
 from credits.management.commands._bench_pages_export import export_child
 from credits.management.commands.bench_usage import Command as UsageBench
+from credits.management.commands.bench_usage import bench_account
 from credits.models import (
     CallDaySummary,
     CallRecord,
     CreditAccount,
     FundLot,
-    FundSource,
     LedgerEntry,
     LotMovement,
     MinutePool,
@@ -69,11 +69,10 @@ from credits.models import (
 )
 from credits.selectors_usage import simulation_tenant
 from credits.services import ledger
-from credits.services.accounts import credit_account_open
 from credits.services.call_summaries import call_summaries_rebuild
 from credits.services.rates import sample_rates_load
 from credits.services.usage import CALL_COLUMNS, usage_import, usage_key
-from credits.telephony.simulator import calls_simulate, sample_numbers
+from credits.telephony.simulator import calls_simulate
 
 SLUG_PREFIX = "bench-pages-"
 TEMPLATE_CALLS = 5_000
@@ -124,7 +123,9 @@ class Command(BaseCommand):
             currency="USD",
         )
         try:
-            account = self._account(tenant, run)
+            account = bench_account(
+                tenant, amount=Decimal("10000000.00"), key=f"bench-pages:{run}:seed"
+            )
             UsageBench()._directory(tenant)  # the same 300 users and licenses
             reader = self._reader(tenant)
             filler = _Filler(tenant=tenant, account=account, run=run)
@@ -145,18 +146,6 @@ class Command(BaseCommand):
                 _delete(tenant)
 
     # ------------------------------------------------------------------- set-up
-
-    def _account(self, tenant: Tenant, run: str) -> CreditAccount:
-        account = credit_account_open(tenant=tenant)
-        ledger.funds_add(
-            account=account, amount=Decimal("10000000.00"), currency="USD",
-            source=FundSource.PURCHASE, idempotency_key=f"bench-pages:{run}:seed",
-        )
-        taken = set(TollFreeNumber.objects.values_list("number", flat=True))
-        free = [n for n in sample_numbers("US", "toll_free", 200) if n not in taken]
-        if free:
-            TollFreeNumber.objects.create(tenant=tenant, number=free[-1], country="US")
-        return account
 
     def _reader(self, tenant: Tenant) -> User:
         reader = User.objects.create(

@@ -91,7 +91,9 @@ class Command(BaseCommand):
         tenants: list[Tenant] = []
         try:
             tenant = self._tenant(run, "import", tenants)
-            account = self._account(tenant, run)
+            account = bench_account(
+                tenant, amount=Decimal("1000000.00"), key=f"bench-usage:{run}:seed"
+            )
             self._directory(tenant)
             rows = self._traffic(tenant, calls)
             started = time.perf_counter()
@@ -126,18 +128,6 @@ class Command(BaseCommand):
         )
         tenants.append(tenant)
         return tenant
-
-    def _account(self, tenant: Tenant, run: str) -> CreditAccount:
-        account = credit_account_open(tenant=tenant)
-        ledger.funds_add(
-            account=account, amount=Decimal("1000000.00"), currency="USD",
-            source=FundSource.PURCHASE, idempotency_key=f"bench-usage:{run}:seed",
-        )
-        taken = set(TollFreeNumber.objects.values_list("number", flat=True))
-        free = [n for n in sample_numbers("US", "toll_free", 200) if n not in taken]
-        if free:
-            TollFreeNumber.objects.create(tenant=tenant, number=free[-1], country="US")
-        return account
 
     def _directory(self, tenant: Tenant) -> None:
         password = make_password(None)
@@ -260,3 +250,18 @@ class Command(BaseCommand):
         AuditEvent.objects.filter(tenant__in=ids).delete()
         User.objects.filter(tenant__in=ids).delete()
         Tenant.objects.filter(pk__in=ids).delete()
+
+
+def bench_account(tenant: Tenant, *, amount: Decimal, key: str) -> CreditAccount:
+    """A benchmark tenant's credit account, funded with ``amount``, and a toll-free number
+    of its own (numbers are unique across tenants), as the benchmarks' traffic expects."""
+    account = credit_account_open(tenant=tenant)
+    ledger.funds_add(
+        account=account, amount=amount, currency="USD", source=FundSource.PURCHASE,
+        idempotency_key=key,
+    )
+    taken = set(TollFreeNumber.objects.values_list("number", flat=True))
+    free = [n for n in sample_numbers("US", "toll_free", 200) if n not in taken]
+    if free:
+        TollFreeNumber.objects.create(tenant=tenant, number=free[-1], country="US")
+    return account

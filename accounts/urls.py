@@ -1,7 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views, views_support, views_users
+from accounts.shell import views
+from accounts.views import support as views_support
+from accounts.views import users as views_users
 
 app_name = "accounts"
 

@@ -1,6 +1,6 @@
 """Backoffice views of the credits ledger: everything here is read-only.
 
-Money moves only through ``credits.services.ledger``; the admin shows accounts, lots and
+Money moves only through ``credits.ledger.services.postings``; the admin shows accounts, lots and
 entries but cannot add, change or delete any of them (a superuser gets 403).
 """
 
@@ -26,8 +26,8 @@ from credits.models import (
     ReportExport,
     TollFreeNumber,
 )
-from credits.models import payments as pay_models
-from credits.services.api_tokens import api_token_revoke
+from credits.billing import models as pay_models
+from credits.usage.services.api_tokens import api_token_revoke
 
 
 class ReadOnlyAdminMixin:

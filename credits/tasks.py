@@ -11,27 +11,27 @@ from django_tasks import task
 
 @task()
 def recharge_pay_task(order_id: int) -> str:
-    from credits.services.auto_recharge import recharge_pay
+    from credits.billing.services.auto_recharge import recharge_pay
 
     return recharge_pay(order_id=order_id).status
 
 
 @task()
 def notification_send_task(notification_id: int) -> str:
-    from credits.services.notifications import notification_send
+    from credits.notifications.services import notification_send
 
     return notification_send(notification_id=notification_id).status
 
 
 @task()
 def daily_jobs_task() -> dict:
-    from credits.services.daily import daily_jobs_run
+    from credits.daily import daily_jobs_run
 
     return daily_jobs_run()
 
 
 @task()
 def report_export_task(export_id: int) -> str:
-    from credits.services.exports import report_export_run
+    from credits.reports.services import report_export_run
 
     return report_export_run(export_id=export_id).status

@@ -61,7 +61,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.console",
+                "accounts.shell.context_processors.console",
             ],
         },
     },
@@ -102,9 +102,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# The card processor: a dotted path to a credits.payments.gateway.PaymentGateway. The
+# The card processor: a dotted path to a credits.billing.gateway.base.PaymentGateway. The
 # default, the sandbox, behaves like a processor's test mode (see the README's test cards).
-PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "credits.payments.sandbox.SandboxGateway")
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "credits.billing.gateway.sandbox.SandboxGateway")
 if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", PAYMENT_GATEWAY):
     raise ImproperlyConfigured(
         f"PAYMENT_GATEWAY must be the dotted path of a gateway class, not {PAYMENT_GATEWAY!r}."

@@ -7,4 +7,6 @@ from .base import *  # noqa: F403
 DEBUG = True
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-secret-key-not-for-production")  # noqa: S105
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+# Benchmark commands are dev tooling: installed here, never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "credits.bench"]  # noqa: F405
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from .base import *  # noqa: F403
 
+# Benchmark commands are dev tooling: installed here, never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "credits.bench"]  # noqa: F405
 SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]

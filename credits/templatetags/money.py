@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django import template
 
-from credits.formatting import format_money
+from credits.common.formatting import format_money
 
 register = template.Library()
 

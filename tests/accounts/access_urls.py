@@ -1,4 +1,4 @@
-"""A test-only URLconf: small console views that go through accounts.access.
+"""A test-only URLconf: small console views that go through accounts.shell.access.
 
 It includes accounts.urls (Home, sign-in, sign-out), the language switcher and the
 backoffice, so base.html and the error pages render as they do in the real site, and
@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
-from accounts.access import console_view, get_tenant_object_or_404
+from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.models import Subscription
 from accounts.permissions import Action
 

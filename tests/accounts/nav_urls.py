@@ -14,8 +14,8 @@ from django.shortcuts import render
 from django.urls import include, path
 
 from accounts import urls as accounts_urls
-from accounts.access import console_view
-from accounts.navigation import NAVIGATION, NavGroup
+from accounts.shell.access import console_view
+from accounts.shell.navigation import NAVIGATION, NavGroup
 
 
 def _stub(action: str):

@@ -1,4 +1,4 @@
-"""The one access helper (accounts.access), through the client and a test-only URLconf.
+"""The one access helper (accounts.shell.access), through the client and a test-only URLconf.
 
 Outsiders get 404 whatever their role, insiders without the permission 403, strangers are
 sent to sign in, platform staff to the backoffice.

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import AdminRole, LicenseAssignment, Product
-from accounts.navigation import NAVIGATION, NavGroup
+from accounts.shell.navigation import NAVIGATION, NavGroup
 from tests.accounts.factories import (
     LicenseAssignmentFactory,
     StaffFactory,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import RequestFactory
 
-from accounts.listing import query_prefix, query_with, sort_headers
+from accounts.shell.listing import query_prefix, query_with, sort_headers
 
 
 def _request(query: str):

@@ -184,7 +184,7 @@ def test_nothing_selected_explains_how_to_select(manager, team):
 
 
 def test_too_many_users_at_once_points_to_the_command(manager, team, monkeypatch):
-    monkeypatch.setattr("accounts.views_users.MAX_BULK_USERS", 2)
+    monkeypatch.setattr("accounts.views.users.MAX_BULK_USERS", 2)
     for response in (
         manager.get(URL, {"user": ids(team)}, headers={"HX-Request": "true"}),
         manager.post(URL, {"user": ids(team), "operation": "unassign_all"}),

@@ -242,8 +242,8 @@ def test_the_billing_pages_fit_a_phone_screen(page, live_server, northwind):
     from decimal import Decimal
 
     from credits.models import OrderKind, PaymentType
-    from credits.services.orders import order_place
-    from credits.services.purchase_checks import Payment
+    from credits.billing.services.orders import order_place
+    from credits.billing.services.checks import Payment
     from tests.credits.payments import token
 
     order_place(tenant=northwind, acting_user=None, kind=OrderKind.PURCHASE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from credits.services.rates import sample_rates_load
+from credits.usage.services.rates import sample_rates_load
 from tests.browser.test_home_browser import sign_in
 
 pytestmark = [

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from credits.telephony.records import HEADER
+from credits.usage.telephony.records import HEADER
 from tests.browser.test_home_browser import sign_in
 from tests.credits import calls, reports
 from tests.credits.calls import (

@@ -14,9 +14,9 @@ import pytest
 
 from accounts.models import LicenseAssignment, Product, Subscription
 from credits.models import CallRecord, MinutePool, TollFreeNumber, UsageSource
-from credits.services.rates import rates_import
-from credits.services.usage import usage_import
-from credits.telephony.records import HEADER
+from credits.usage.services.rates import rates_import
+from credits.usage.services.imports import usage_import
+from credits.usage.telephony.records import HEADER
 from tests.accounts.factories import UserFactory, product
 
 T0 = datetime(2025, 1, 15, 10, 0, tzinfo=UTC)

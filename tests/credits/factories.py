@@ -14,7 +14,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from credits.models import CreditAccount, FundSource, LedgerEntry
-from credits.services import ledger
+from credits.ledger.services import postings as ledger
 from tests.accounts.factories import TenantFactory
 
 T0 = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)

@@ -19,9 +19,9 @@ from credits.models import (
     PaymentMethod,
     SandboxCharge,
 )
-from credits.payments import CardDetails
-from credits.payments.sandbox import SandboxGateway
-from credits.services.payment_methods import card_save
+from credits.billing.gateway import CardDetails
+from credits.billing.gateway.sandbox import SandboxGateway
+from credits.billing.services.payment_methods import card_save
 
 VISA = "4242424242424242"
 DECLINED = "4000000000000002"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from credits.models import CreditAccount, PaymentType
-from credits.services.recharge import billing_profile_write
+from credits.billing.services.recharge_settings import billing_profile_write
 from tests.credits.factories import fund
 from tests.credits.payments import saved_card
 

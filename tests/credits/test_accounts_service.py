@@ -5,7 +5,7 @@ import pytest
 from accounts.models import AuditEvent
 from credits.exceptions import PurchaseNotAllowed
 from credits.models import CreditAccount, CreditAccountStatus
-from credits.services.accounts import credit_account_open
+from credits.ledger.services.accounts import credit_account_open
 from tests.accounts.factories import TenantFactory
 
 

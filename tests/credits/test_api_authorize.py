@@ -7,7 +7,7 @@ import json
 import pytest
 
 from credits.models import LedgerEntry
-from credits.services.api_tokens import api_token_create
+from credits.usage.services.api_tokens import api_token_create
 from tests.credits.calls import (
     CREDITS,
     DOMESTIC,

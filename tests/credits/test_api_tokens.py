@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 
 from accounts.models import AuditEvent
 from credits.models import ApiToken
-from credits.services.api_tokens import (
+from credits.usage.services.api_tokens import (
     api_token_authenticate,
     api_token_create,
     api_token_revoke,

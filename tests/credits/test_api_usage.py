@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 
 from credits.models import CallRecord, LedgerEntry
-from credits.services.api_tokens import api_token_create, api_token_revoke
+from credits.usage.services.api_tokens import api_token_create, api_token_revoke
 from tests.credits.calls import (
     CREDITS,
     DOMESTIC,
@@ -195,7 +195,7 @@ def test_malformed_bodies_are_400_with_the_reason(client, token, body, content_t
 
 
 def test_too_many_records_is_400(client, token):
-    with mock.patch("credits.views_api.API_MAX_RECORDS", 1):
+    with mock.patch("credits.usage.views.api.API_MAX_RECORDS", 1):
         response = post(client, rows(), token=token)
     assert response.status_code == 400
     assert "more than 1 per request" in response.json()["error"]["message"]
@@ -207,7 +207,7 @@ def test_an_unsupported_content_type_is_415(client, token):
 
 
 def test_a_too_large_body_is_413(client, token):
-    with mock.patch("credits.views_api.API_MAX_BODY", 10):
+    with mock.patch("credits.usage.views.api.API_MAX_BODY", 10):
         response = post(client, rows(), token=token)
     assert response.status_code == 413
     assert not CallRecord.objects.exists()
@@ -217,7 +217,7 @@ def test_a_request_never_half_applies(client, token, account):
     """A failure while writing rolls the whole request back: no records, no charges."""
     before = ledger_snapshot(account)
     with mock.patch(
-        "credits.services.usage.MinutePool.objects.bulk_create", side_effect=RuntimeError("disk")
+        "credits.usage.services.imports.MinutePool.objects.bulk_create", side_effect=RuntimeError("disk")
     ), pytest.raises(RuntimeError):
         post(client, rows() * 1 + [record(upn="cy@contoso.example", destination=GB_FIXED)],
              token=token)
@@ -229,7 +229,7 @@ def test_a_request_never_half_applies(client, token, account):
 def test_a_ledger_refusal_is_409_and_applies_nothing(client, token, account):
     from credits.exceptions import LedgerError
 
-    with mock.patch("credits.services.usage.ledger.usage_charge_many",
+    with mock.patch("credits.usage.services.imports.ledger.usage_charge_many",
                     side_effect=LedgerError("refused")):
         response = post(client, rows(), token=token)
     assert response.status_code == 409

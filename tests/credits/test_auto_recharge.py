@@ -23,8 +23,8 @@ from credits.models import (
     PaymentType,
     SandboxCharge,
 )
-from credits.services.auto_recharge import MAX_FAILURES_PER_DAY, recharge_check
-from credits.services.recharge import billing_profile_write
+from credits.billing.services.auto_recharge import MAX_FAILURES_PER_DAY, recharge_check
+from credits.billing.services.recharge_settings import billing_profile_write
 from tests.accounts.factories import AdminFactory
 from tests.credits.factories import charge
 from tests.credits.payments import MASTERCARD, SUBSCRIPTION_URL, expired_card, saved_card

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from credits.models import Order, OrderKind, OrderStatus, SandboxCharge
-from credits.services.recharge import recharge_check
+from credits.billing.services.recharge_settings import recharge_check
 from tests.accounts.factories import TenantFactory
 from tests.credits.factories import charge
 from tests.credits.recharge_helpers import auto_recharge_account

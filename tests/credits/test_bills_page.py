@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import AdminRole
 from credits.exceptions import PaymentDeclined
 from credits.models import Order, OrderKind, OrderStatus, PaymentType
-from credits.rules import RechargeSettings
-from credits.services.orders import order_place
-from credits.services.purchase_checks import Payment
+from credits.billing.rules import RechargeSettings
+from credits.billing.services.orders import order_place
+from credits.billing.services.checks import Payment
 from tests.accounts.factories import AdminFactory
 from tests.credits.payments import DECLINED, agreement, saved_card, token
 from tests.html_text import parse

@@ -17,9 +17,9 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from credits.forms_reports import PAID_BY_CHOICES
+from credits.reports.forms import PAID_BY_CHOICES
 from credits.models import CallDaySummary, CallRecord, CallType, MinutePool
-from credits.selectors_reports import (
+from credits.reports.selectors.pstn_usage import (
     UsageSelection,
     calls_selected,
     summaries_selected,
@@ -28,9 +28,9 @@ from credits.selectors_reports import (
     usage_top_destinations,
     usage_totals,
 )
-from credits.selectors_usage import pool_sizes_for, product_includes
-from credits.services import usage
-from credits.services.call_summaries import call_summaries_add, call_summaries_rebuild
+from credits.usage.selectors import pool_sizes_for, product_includes
+from credits.usage.services import imports as usage
+from credits.usage.services.summaries import call_summaries_add, call_summaries_rebuild
 from tests.credits.calls import (
     CONFERENCING,
     CREDITS,

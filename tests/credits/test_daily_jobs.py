@@ -17,7 +17,7 @@ from credits.models import (
     Notification,
     NotificationKind,
 )
-from credits.services.daily import daily_jobs_run, expiry_reminders_send
+from credits.daily import daily_jobs_run, expiry_reminders_send
 from tests.credits.factories import T0, fund
 
 
@@ -76,7 +76,7 @@ def test_run_daily_jobs_enqueue_hands_the_work_to_a_worker(account):
 def test_a_notification_whose_task_was_lost_is_sent_by_the_daily_run(
     account, global_admin, django_capture_on_commit_callbacks
 ):
-    from credits.services.notifications import notification_create
+    from credits.notifications.services import notification_create
 
     with django_capture_on_commit_callbacks(execute=False):  # the worker never ran it
         created = notification_create(

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credits.dates import lot_expires_at, months_add
+from credits.common.dates import lot_expires_at, months_add
 
 
 @pytest.mark.parametrize(

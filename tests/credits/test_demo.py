@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import AdminRole
-from credits.demo import seed_credit_history
+from credits.demo.history import seed_credit_history
 from credits.models import CreditAccount, EntryKind, FundLot, FundSource, LedgerEntry
-from credits.services import ledger
-from credits.verification import account_verify
+from credits.ledger.services import postings as ledger
+from credits.ledger.verification import account_verify
 from tests.accounts.factories import AdminFactory, TenantFactory
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)

@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from credits.demo_bulk_calls import DAYS, MAX_CALLS, bulk_days, calls_per_day
+from credits.demo.bulk_calls import DAYS, MAX_CALLS, bulk_days, calls_per_day
 from credits.models import CallRecord, CreditAccount, LedgerEntry
-from credits.verification import account_verify
+from credits.ledger.verification import account_verify
 
 
 def _noon() -> datetime:

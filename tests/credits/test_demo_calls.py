@@ -10,8 +10,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from credits.demo import seed_credit_history
-from credits.demo_calls import CALL_DAYS, call_history_prepare
+from credits.demo.history import seed_credit_history
+from credits.demo.calls import CALL_DAYS, call_history_prepare
 from credits.models import (
     CallRecord,
     CreditAccount,
@@ -24,7 +24,7 @@ from credits.models import (
     Rate,
     TollFreeNumber,
 )
-from credits.verification import account_verify
+from credits.ledger.verification import account_verify
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 

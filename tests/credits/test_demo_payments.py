@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from credits.demo_payments import seed_payment_demo
+from credits.demo.payments import seed_payment_demo
 from credits.models import BillingProfile, EnterpriseAgreement, PaymentMethod, PaymentType
-from credits.regions import Region
+from credits.billing.regions import Region
 from tests.accounts.factories import TenantFactory
 from tests.credits.factories import CreditAccountFactory
 

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from credits.exceptions import UsageInvalid
 from credits.models import CallRecord, CreditAccount, CreditAccountStatus, LedgerEntry, UsageSource
-from credits.services.usage import ChargeAt, usage_import_csv
-from credits.verification import account_verify
+from credits.usage.services.imports import ChargeAt, usage_import_csv
+from credits.ledger.verification import account_verify
 from tests.credits.calls import (
     CREDITS,
     DOMESTIC,
@@ -215,7 +215,7 @@ def test_the_recharge_check_runs_after_each_charged_chunk_commits(
     tenant, account, staff, django_capture_on_commit_callbacks
 ):
     with (
-        mock.patch("credits.services.usage.recharge_check") as check,
+        mock.patch("credits.usage.services.imports.recharge_check") as check,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         import_rows(tenant, mixed_rows(staff), chunk_size=2)
@@ -272,7 +272,7 @@ def test_charges_can_take_effect_at_each_calls_end(tenant, other_tenant, test_ra
 
 
 def test_the_fast_insert_writes_every_column_of_a_call_record():
-    from credits.services.usage import CALL_COLUMNS
+    from credits.usage.services.imports import CALL_COLUMNS
 
     columns = {f.attname for f in CallRecord._meta.concrete_fields if not f.primary_key}
     assert set(CALL_COLUMNS) == columns and len(CALL_COLUMNS) == len(columns)

@@ -17,9 +17,9 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from credits.models import CallRecord, LedgerEntry, MinutePool, UsageSource
-from credits.services.rates import rates_import
-from credits.services.usage import usage_import_csv
-from credits.verification import account_verify
+from credits.usage.services.rates import rates_import
+from credits.usage.services.imports import usage_import_csv
+from credits.ledger.verification import account_verify
 from tests.accounts.factories import TenantFactory
 from tests.credits.calls import (
     CREDITS,

@@ -8,8 +8,8 @@ import pytest
 from accounts.models import AuditEvent
 from credits.exceptions import InsufficientCredits, InvalidAmount, LedgerError
 from credits.models import EntryKind, FundSource
-from credits.services import ledger
-from credits.verification import account_verify
+from credits.ledger.services import postings as ledger
+from credits.ledger.verification import account_verify
 from tests.credits.factories import T0, charge, fund, ledger_snapshot, lot_remaining
 
 

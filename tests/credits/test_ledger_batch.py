@@ -24,9 +24,9 @@ from credits.exceptions import (
     LedgerError,
 )
 from credits.models import CreditAccount, CreditAccountStatus, EntryKind, FundLot, LedgerEntry
-from credits.services import ledger
-from credits.services.ledger import UsageCharge
-from credits.verification import account_verify
+from credits.ledger.services import postings as ledger
+from credits.ledger.services.postings import UsageCharge
+from credits.ledger.verification import account_verify
 from tests.accounts.factories import TenantFactory
 from tests.credits.factories import T0, CreditAccountFactory, charge, fund, ledger_snapshot
 
@@ -283,7 +283,7 @@ def test_queries_do_not_grow_with_the_batch(account):
 
 
 def test_the_fast_insert_writes_every_column_of_an_entry():
-    from credits.services.ledger import _ENTRY_COLUMNS
+    from credits.ledger.services.postings import _ENTRY_COLUMNS
 
     columns = [f.attname for f in LedgerEntry._meta.concrete_fields]
     assert sorted(_ENTRY_COLUMNS) == sorted(columns) and len(_ENTRY_COLUMNS) == len(columns)

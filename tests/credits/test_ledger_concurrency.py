@@ -22,8 +22,8 @@ from django.db.models import Sum
 
 from credits.exceptions import IdempotencyConflict
 from credits.models import CreditAccount, EntryKind, FundLot, FundSource, LedgerEntry, LotMovement
-from credits.services import ledger
-from credits.verification import account_verify
+from credits.ledger.services import postings as ledger
+from credits.ledger.verification import account_verify
 from tests.accounts.factories import TenantFactory
 from tests.credits.factories import CreditAccountFactory
 

@@ -7,8 +7,8 @@ import pytest
 
 from credits.exceptions import LedgerError
 from credits.models import EntryKind, LedgerEntry
-from credits.services import ledger
-from credits.verification import account_verify
+from credits.ledger.services import postings as ledger
+from credits.ledger.verification import account_verify
 from tests.credits.factories import T0, charge, fund, lot_remaining
 
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import AuditEvent
-from credits.dates import lot_expires_at
+from credits.common.dates import lot_expires_at
 from credits.exceptions import AccountClosed, LedgerError
 from credits.models import CreditAccount, CreditAccountStatus, EntryKind, FundSource
-from credits.services import ledger
-from credits.verification import account_verify
+from credits.ledger.services import postings as ledger
+from credits.ledger.verification import account_verify
 from tests.accounts.factories import StaffFactory
 from tests.credits.factories import T0, charge, fund, ledger_snapshot, lot_remaining
 

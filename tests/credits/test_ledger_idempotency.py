@@ -8,7 +8,7 @@ import pytest
 
 from credits.exceptions import IdempotencyConflict, LedgerError
 from credits.models import FundSource
-from credits.services import ledger
+from credits.ledger.services import postings as ledger
 from tests.credits.factories import T0, charge, fund, ledger_snapshot
 
 

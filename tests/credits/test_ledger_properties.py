@@ -27,9 +27,9 @@ from hypothesis.stateful import (
 
 from credits.exceptions import EntryNotReversible, IdempotencyConflict, InsufficientCredits
 from credits.models import EntryKind, FundLot, FundSource, LedgerEntry, LotMovement
-from credits.money import ZERO
-from credits.services import ledger
-from credits.verification import account_verify
+from credits.common.money import ZERO
+from credits.ledger.services import postings as ledger
+from credits.ledger.verification import account_verify
 from tests.accounts.factories import TenantFactory
 from tests.credits.factories import T0, CreditAccountFactory, ledger_snapshot
 

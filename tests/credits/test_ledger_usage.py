@@ -4,8 +4,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from credits.models import EntryKind, FundLot
-from credits.services import ledger
-from credits.verification import account_verify
+from credits.ledger.services import postings as ledger
+from credits.ledger.verification import account_verify
 from tests.credits.factories import T0, charge, fund, lot_remaining
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from credits.exceptions import CurrencyMismatch, InvalidAmount, LedgerError
 from credits.models import CreditAccount, FundSource
-from credits.money import MAX_POSTING_AMOUNT, MONEY_LIMIT
-from credits.services import ledger
+from credits.common.money import MAX_POSTING_AMOUNT, MONEY_LIMIT
+from credits.ledger.services import postings as ledger
 from tests.accounts.factories import TenantFactory
 from tests.credits.factories import T0, CreditAccountFactory, fund, ledger_snapshot
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from credits.models import CallType
-from credits.telephony.masking import DIGITS_HIDDEN, call_numbers_masked, number_mask
+from credits.usage.telephony.masking import DIGITS_HIDDEN, call_numbers_masked, number_mask
 
 
 @pytest.mark.parametrize(("number", "shown"), [

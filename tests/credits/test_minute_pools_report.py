@@ -24,8 +24,7 @@ MARCH, FEBRUARY = date(2025, 3, 1), date(2025, 2, 1)
 @pytest.fixture(autouse=True)
 def _now(monkeypatch):
     """The report's "current month" is March 2025."""
-    from credits import views_pools
-
+    from credits.reports.views import minute_pools as views_pools
     monkeypatch.setattr(views_pools.timezone, "now", lambda: NOW)
 
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from credits.exceptions import CurrencyMismatch, InvalidAmount
-from credits.money import MAX_POSTING_AMOUNT, amount_validate, currency_decimals
+from credits.common.money import MAX_POSTING_AMOUNT, amount_validate, currency_decimals
 
 
 def test_currency_decimals_follow_the_minor_unit():

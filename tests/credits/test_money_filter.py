@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.template import Context, Template
 from django.utils import translation
 
-from credits.formatting import format_money
+from credits.common.formatting import format_money
 
 
 def render(source: str, **context) -> str:

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import AdminRole, AuditEvent
 from credits.exceptions import CardRefused, PaymentMethodInUse
 from credits.models import BillingProfile, PaymentMethod, PaymentType
-from credits.payments import CardDetails
-from credits.services.payment_methods import card_add, card_remove, card_set_default
-from credits.services.recharge import billing_profile_write
+from credits.billing.gateway import CardDetails
+from credits.billing.services.payment_methods import card_add, card_remove, card_set_default
+from credits.billing.services.recharge_settings import billing_profile_write
 from tests.accounts.factories import AdminFactory
 from tests.credits.payments import (
     DECLINED,
@@ -279,8 +279,8 @@ def test_page_query_count_does_not_grow_with_cards_or_agreements(billing_client,
 def test_declined_test_cards_can_be_saved_and_fail_when_charged(tenant, billing_admin):
     card = card_add(tenant=tenant, acting_user=billing_admin, card=details(DECLINED))
     assert card.last4 == "0002"
-    from credits.payments import SavedCard
-    from credits.payments.sandbox import SandboxGateway
+    from credits.billing.gateway import SavedCard
+    from credits.billing.gateway.sandbox import SandboxGateway
 
     result = SandboxGateway().charge(
         card=SavedCard(card.gateway_token, card.exp_month, card.exp_year),

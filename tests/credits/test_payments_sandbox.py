@@ -10,10 +10,10 @@ import pytest
 from django.test import override_settings
 
 from credits.models import SandboxCharge
-from credits.payments import CardDetails, CardError, SavedCard, get_gateway
-from credits.payments.cards import card_brand, luhn_valid
-from credits.payments.gateway import PaymentGateway
-from credits.payments.sandbox import SandboxGateway
+from credits.billing.gateway import CardDetails, CardError, SavedCard, get_gateway
+from credits.billing.gateway.cards import card_brand, luhn_valid
+from credits.billing.gateway.base import PaymentGateway
+from credits.billing.gateway.sandbox import SandboxGateway
 from tests.credits.payments import DECLINED, INSUFFICIENT, MASTERCARD, PROCESSING_ERROR, VISA
 
 TODAY = dt.date(2026, 3, 15)

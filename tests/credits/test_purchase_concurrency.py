@@ -18,9 +18,9 @@ from accounts.models import AdminRole, Product, Subscription
 from credits.exceptions import CreditsAlreadySetUp
 from credits.models import CreditAccount, LedgerEntry, Order, OrderStatus, SandboxCharge
 from credits.models import PaymentType as PT
-from credits.rules import RechargeSettings
-from credits.services.orders import order_place
-from credits.services.purchase_checks import Payment
+from credits.billing.rules import RechargeSettings
+from credits.billing.services.orders import order_place
+from credits.billing.services.checks import Payment
 from tests.accounts.factories import AdminFactory, TenantFactory
 from tests.credits.payments import saved_card, token
 

@@ -34,11 +34,11 @@ from credits.models import (
     PaymentType,
     SandboxCharge,
 )
-from credits.payments import CardDetails, SavedCard
-from credits.payments.sandbox import SandboxGateway
-from credits.rules import RechargeSettings
-from credits.services.orders import gateway_key, order_place
-from credits.services.purchase_checks import Payment
+from credits.billing.gateway import CardDetails, SavedCard
+from credits.billing.gateway.sandbox import SandboxGateway
+from credits.billing.rules import RechargeSettings
+from credits.billing.services.orders import gateway_key, order_place
+from credits.billing.services.checks import Payment
 from tests.accounts.factories import TenantFactory, product
 from tests.credits.payments import (
     DECLINED,
@@ -419,8 +419,7 @@ def test_a_pending_order_left_by_a_crash_is_completed_on_retry_without_a_second_
     tenant, billing_admin, monkeypatch
 ):
     """The charge succeeded, then the process died before the order was completed."""
-    from credits.services import orders
-
+    from credits.billing.services import orders
     def crash(order, *, charge_id):
         raise RuntimeError("the worker died")
 
@@ -470,8 +469,7 @@ def test_a_set_up_abandoned_by_a_crash_is_finished_before_a_new_one(
 
     from django.utils import timezone
 
-    from credits.services import orders
-
+    from credits.billing.services import orders
     def crash(order, *, charge_id):
         raise RuntimeError("the worker died")
 
@@ -490,7 +488,7 @@ def test_a_set_up_abandoned_by_a_crash_is_finished_before_a_new_one(
 
 
 def test_a_recent_pending_order_is_left_alone(tenant, billing_admin):
-    from credits.services.orders import orders_recover
+    from credits.billing.services.orders import orders_recover
 
     card = saved_card(tenant)
     Order.objects.create(

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from credits.exceptions import RatesInvalid
 from credits.models import NumberType, Rate
-from credits.services.rates import SAMPLE_RATES, rates_import, sample_rates_load
+from credits.usage.services.rates import SAMPLE_RATES, rates_import, sample_rates_load
 
 HEADER = "country,number_type,per_minute,connection_fee,currency,effective_from\n"
 

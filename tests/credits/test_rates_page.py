@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AdminRole
-from credits.services.rates import sample_rates_load
+from credits.usage.services.rates import sample_rates_load
 from tests.accounts.factories import AdminFactory
 from tests.credits.calls import test_rates  # noqa: F401 - fixture
 from tests.html_text import parse

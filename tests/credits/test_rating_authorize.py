@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from credits.models import CreditAccountStatus, LedgerEntry, MinutePool
-from credits.services.calls import call_authorize
-from credits.telephony.pools import month_of
+from credits.usage.services.authorize import call_authorize
+from credits.usage.telephony.pools import month_of
 from tests.credits.calls import (
     CONFERENCING,
     CREDITS,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from credits.telephony.numbers import InvalidNumber, number_classify
-from credits.telephony.rating import billed_minutes
+from credits.usage.telephony.numbers import InvalidNumber, number_classify
+from credits.usage.telephony.rating import billed_minutes
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from credits.models import CallRecord, MinutePool
-from credits.selectors_usage import pool_sizes_for, product_includes
-from credits.services.rates import rates_import
-from credits.verification import account_verify
+from credits.usage.selectors import pool_sizes_for, product_includes
+from credits.usage.services.rates import rates_import
+from credits.ledger.verification import account_verify
 from tests.accounts.factories import TenantFactory
 from tests.credits.calls import (
     CONFERENCING,

@@ -25,8 +25,8 @@ from decimal import Decimal
 import pytest
 
 from credits.models import CallRecord, LedgerEntry
-from credits.services.usage import usage_key
-from credits.verification import account_verify
+from credits.usage.services.imports import usage_key
+from credits.ledger.verification import account_verify
 from tests.credits.calls import (
     CA_FIXED,
     CONFERENCING,

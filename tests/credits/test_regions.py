@@ -1,7 +1,7 @@
 """Sales regions: every country in exactly one, defined once."""
 
 from accounts.countries import country_codes
-from credits.regions import REGION_COUNTRIES, Region, describe, region_of, same_region
+from credits.billing.regions import REGION_COUNTRIES, Region, describe, region_of, same_region
 
 
 def test_every_country_is_in_exactly_one_region():

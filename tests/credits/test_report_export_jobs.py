@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from accounts.models import AdminRole
 from credits.models import ExportStatus, ReportExport
-from credits.services import exports as export_service
-from credits.services.daily import daily_jobs_run
-from credits.services.exports import report_export_run, report_export_start
-from credits.telephony.records import HEADER
+from credits.reports import services as export_service
+from credits.daily import daily_jobs_run
+from credits.reports.services import report_export_run, report_export_start
+from credits.usage.telephony.records import HEADER
 from tests.accounts.factories import AdminFactory
 from tests.credits import calls, reports
 from tests.credits.reports import EXPORTS_URL, URL, export_start

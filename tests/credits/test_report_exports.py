@@ -14,8 +14,8 @@ from django.http import FileResponse, StreamingHttpResponse
 
 from accounts.models import AdminRole
 from credits.models import CallRecord, UsageSource
-from credits.services.usage import usage_import_csv
-from credits.telephony.records import HEADER
+from credits.usage.services.imports import usage_import_csv
+from credits.usage.telephony.records import HEADER
 from tests.accounts.factories import AdminFactory, TenantFactory
 from tests.credits import calls, reports
 from tests.credits.calls import (
@@ -178,7 +178,7 @@ def test_exports_with_bad_filters_go_back_to_the_report(client, reports_reader, 
 
 
 def test_xlsx_refuses_more_rows_than_a_sheet_holds(client, reports_reader, usage, monkeypatch):
-    monkeypatch.setattr("credits.services.exports.XLSX_MAX_ROWS", 4)
+    monkeypatch.setattr("credits.reports.services.XLSX_MAX_ROWS", 4)
     client.force_login(reports_reader)
     response = export_start(client)
     assert response.status_code == 302 and response["Location"].startswith(URL)

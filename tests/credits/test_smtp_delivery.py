@@ -11,8 +11,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
 from credits.models import DeliveryStatus, Notification, NotificationKind
-from credits.services.daily import daily_jobs_run
-from credits.services.notifications import notification_create, notification_send
+from credits.daily import daily_jobs_run
+from credits.notifications.services import notification_create, notification_send
 
 
 class _Inbox(Message):

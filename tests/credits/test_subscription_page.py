@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from accounts.models import AdminRole, AuditEvent
 from credits.models import CreditAccount, Order, OrderKind, OrderStatus, PaymentType, SandboxCharge
-from credits.rules import RechargeSettings
-from credits.services.orders import order_place
-from credits.services.purchase_checks import Payment
+from credits.billing.rules import RechargeSettings
+from credits.billing.services.orders import order_place
+from credits.billing.services.checks import Payment
 from tests.accounts.factories import AdminFactory
 from tests.credits.factories import charge, fund
 from tests.credits.payments import (
@@ -143,7 +143,7 @@ def test_the_chart_has_the_balance_of_each_of_the_last_90_days(billing_client, c
 
 
 def test_the_chart_carries_the_balance_forward_over_days_without_entries(account):
-    from credits.selectors_billing import balance_history
+    from credits.billing.selectors.subscription import balance_history
 
     now = timezone.now()
     fund(account, "200", at=now - timedelta(days=120))
@@ -186,7 +186,7 @@ def test_an_expired_card_paying_for_credits_is_flagged(billing_client, tenant, b
     order_place(tenant=tenant, acting_user=billing_admin, kind=OrderKind.PURCHASE,
                 amount=Decimal("50"), payment=Payment(type=PaymentType.INVOICE),
                 idempotency_key=token(), recharge=RechargeSettings(enabled=False))
-    from credits.services.recharge import billing_profile_write
+    from credits.billing.services.recharge_settings import billing_profile_write
 
     billing_profile_write(account=CreditAccount.objects.get(tenant=tenant), acting_user=None,
                           payment_type=PaymentType.CARD, card=card)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from credits.models import ApiToken, CallDaySummary, CallRecord, MinutePool, Rate, TollFreeNumber
-from credits.services.api_tokens import api_token_create
+from credits.usage.services.api_tokens import api_token_create
 from tests.accounts.factories import StaffFactory
 from tests.credits.calls import (
     CREDITS,

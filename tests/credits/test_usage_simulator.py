@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from credits.models import CallRecord, LedgerEntry
-from credits.selectors_usage import simulation_tenant
-from credits.telephony.numbers import number_classify
-from credits.telephony.simulator import calls_simulate
-from credits.verification import account_verify
+from credits.usage.selectors import simulation_tenant
+from credits.usage.telephony.numbers import number_classify
+from credits.usage.telephony.simulator import calls_simulate
+from credits.ledger.verification import account_verify
 from tests.credits.calls import (
     CONFERENCING,
     CREDITS,

@@ -7,18 +7,18 @@ from django.utils import timezone
 
 from accounts.demo import MAX_EXTRA_USERS, seed_demo
 from accounts.models import Tenant, User
-from credits.demo import seed_credit_history
-from credits.demo_bulk_calls import (
+from credits.demo.history import seed_credit_history
+from credits.demo.bulk_calls import (
     BULK_TENANT,
     MAX_CALLS,
     BulkCallsRefused,
     bulk_calls_check,
     bulk_calls_prepare,
 )
-from credits.demo_calls import call_history_prepare
-from credits.demo_payments import seed_payment_demo
-from credits.demo_recharge import demo_recharge_crossing
-from credits.services.rates import sample_rates_load
+from credits.demo.calls import call_history_prepare
+from credits.demo.payments import seed_payment_demo
+from credits.demo.recharge import demo_recharge_crossing
+from credits.usage.services.rates import sample_rates_load
 
 DEFAULT_PASSWORD = "demo-Credits-2026"  # noqa: S105 - the documented demo sign-in password
 

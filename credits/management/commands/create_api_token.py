@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Tenant
-from credits.services.api_tokens import api_token_create
+from credits.usage.services.api_tokens import api_token_create
 
 
 class Command(BaseCommand):

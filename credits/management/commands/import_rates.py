@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from credits.exceptions import RatesInvalid
-from credits.services.rates import SAMPLE_RATES, rates_import
+from credits.usage.services.rates import SAMPLE_RATES, rates_import
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import Tenant
 from credits.exceptions import CreditsError, UsageInvalid
 from credits.models import UsageSource
-from credits.services.usage import CHUNK_SIZE, ChargeAt, UsageImported, usage_import_csv
+from credits.usage.services.imports import CHUNK_SIZE, ChargeAt, UsageImported, usage_import_csv
 
 
 def summary_lines(result: UsageImported) -> list[str]:

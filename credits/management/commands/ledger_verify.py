@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from credits.models import CreditAccount
-from credits.verification import account_label, account_verify
+from credits.ledger.verification import account_label, account_verify
 
 
 class Command(BaseCommand):

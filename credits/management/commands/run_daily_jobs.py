@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from credits.services.daily import daily_jobs_run
+from credits.daily import daily_jobs_run
 from credits.tasks import daily_jobs_task
 
 

@@ -1,0 +1,267 @@
+"""``manage.py bench_usage --calls N``: call records per second through the usage import.
+
+It times the whole import path (parse and validate the records, batch-read what rating
+needs, rate, draw the pools, post one ledger charge per charged call, insert the call
+records) on simulated traffic, and, in the same run, a plain ``bulk_create`` of the same
+rows into the call records table; then prints both rates and their ratio.
+
+The benchmark works in throwaway tenants (slug ``bench-usage-…``) with 300 users holding a
+mix of licenses, a toll-free number and a large balance; loads the sample rates if they
+are missing; checks the ledger of the tenant it charged; and deletes its tenants at the
+end unless ``--keep`` is given. Run it against a scratch database.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test.utils import override_settings
+
+from accounts.models import AuditEvent, LicenseAssignment, Product, Subscription, Tenant, User
+from credits.common.bulk import copy_available, rows_insert
+from credits.models import (
+    CallDaySummary,
+    CallRecord,
+    CreditAccount,
+    FundLot,
+    FundSource,
+    LedgerEntry,
+    LotMovement,
+    MinutePool,
+    Rate,
+    TollFreeNumber,
+    UsageSource,
+)
+from credits.usage.selectors import simulation_tenant
+from credits.ledger.services import postings as ledger
+from credits.ledger.services.accounts import credit_account_open
+from credits.usage.services.summaries import call_summaries_rebuild
+from credits.usage.services.rates import sample_rates_load
+from credits.usage.services.imports import CALL_COLUMNS, CHUNK_SIZE, usage_import
+from credits.usage.telephony.simulator import calls_simulate, sample_numbers
+from credits.ledger.verification import account_label, account_verify
+
+USERS = 300
+FIRST_DAY = date(2025, 3, 3)
+# product code -> every how many users hold it (user n holds it when n % every == 0...)
+LICENSES = {
+    Product.COMMUNICATIONS_CREDITS: (2, 0),  # half of the users
+    Product.DOMESTIC_CALLING_PLAN: (5, 1),  # users 1, 6, 11, ...: 20%
+    Product.DOMESTIC_INTERNATIONAL_CALLING_PLAN: (10, 3),  # 10%
+    Product.MICROSOFT_365_E5: (3, 0),  # a third (Audio Conferencing and Phone System)
+    Product.PHONE_SYSTEM: (1, 0),  # everyone can call
+}
+
+
+class Command(BaseCommand):
+    help = "Measure usage import + rating + charging in calls per second, against a plain insert."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--calls", type=int, default=20_000, help="Calls (default 20,000).")
+        parser.add_argument(
+            "--chunk-size", type=int, default=CHUNK_SIZE,
+            help=f"Records per transaction (default {CHUNK_SIZE}).",
+        )
+        parser.add_argument("--keep", action="store_true", help="Keep the benchmark tenants.")
+
+    def handle(self, *args, calls: int, chunk_size: int, keep: bool, **options) -> None:
+        if not 1 <= calls <= 100_000:
+            raise CommandError("--calls must be between 1 and 100,000.")
+        if chunk_size < 1:
+            raise CommandError("--chunk-size must be at least 1.")
+        # As in production: no DEBUG query log (it would weigh on every insert).
+        with override_settings(DEBUG=False):
+            self._run(calls, chunk_size, keep)
+
+    def _run(self, calls: int, chunk_size: int, keep: bool) -> None:
+        run = uuid.uuid4().hex[:8]
+        self.stdout.write(
+            f"Usage benchmark on {connection.vendor} ({connection.settings_dict['NAME']}), "
+            f"{calls:,} calls, chunks of {chunk_size:,}, {multiprocessing.cpu_count()} CPU cores"
+        )
+        if not Rate.objects.filter(currency="USD").exists():
+            sample_rates_load()
+        tenants: list[Tenant] = []
+        try:
+            tenant = self._tenant(run, "import", tenants)
+            account = bench_account(
+                tenant, amount=Decimal("1000000.00"), key=f"bench-usage:{run}:seed"
+            )
+            self._directory(tenant)
+            rows = self._traffic(tenant, calls)
+            started = time.perf_counter()
+            result = usage_import(
+                tenant=tenant, records=list(enumerate(rows, start=1)), source=UsageSource.FILE,
+                chunk_size=chunk_size,
+            )
+            imported = time.perf_counter() - started
+            if result.rejected or result.conflicts or result.imported != len(rows):
+                first = (result.rejected or result.conflicts)[0].reason if (
+                    result.rejected or result.conflicts) else "count mismatch"
+                raise CommandError(f"The import refused records: {first}")
+            plain = self._plain_insert(tenant, self._tenant(run, "plain", tenants), chunk_size)
+            copied = None
+            if copy_available():
+                copied = self._plain_copy(tenant, self._tenant(run, "copy", tenants), chunk_size)
+            self._report(len(rows), imported, plain, copied, result)
+            problems = account_verify(account)
+            if problems:
+                raise CommandError(f"{account_label(account)} does not reconcile: {problems[0]}")
+            self.stdout.write("  the benchmark account reconciles (ledger verification clean)")
+        finally:
+            if not keep:
+                self._delete(tenants)
+
+    # ------------------------------------------------------------------- set-up
+
+    def _tenant(self, run: str, label: str, tenants: list[Tenant]) -> Tenant:
+        tenant = Tenant.objects.create(
+            name=f"Usage benchmark {run} {label}", slug=f"bench-usage-{run}-{label}",
+            country="US", currency="USD",
+        )
+        tenants.append(tenant)
+        return tenant
+
+    def _directory(self, tenant: Tenant) -> None:
+        password = make_password(None)
+        locations = ("US",) * 8 + ("CA", "GB")
+        User.objects.bulk_create(
+            [
+                User(
+                    tenant=tenant, username=f"user{n:04d}@{tenant.slug}.example",
+                    display_name=f"Bench User {n:04d}", password=password,
+                    usage_location=locations[n % len(locations)],
+                )
+                for n in range(USERS)
+            ]
+        )
+        users = list(User.objects.filter(tenant=tenant).order_by("username"))
+        products = {p.code: p for p in Product.objects.filter(code__in=LICENSES)}
+        for code in LICENSES:
+            Subscription.objects.create(tenant=tenant, product=products[code], seats=USERS)
+        LicenseAssignment.objects.bulk_create(
+            [
+                LicenseAssignment(user=user, product=products[code])
+                for n, user in enumerate(users)
+                for code, (every, offset) in LICENSES.items()
+                if n % every == offset
+            ],
+            batch_size=2000,
+        )
+
+    def _traffic(self, tenant: Tenant, calls: int) -> list[dict[str, str]]:
+        sim = simulation_tenant(tenant=tenant)
+        rows: list[dict[str, str]] = []
+        day = FIRST_DAY
+        while len(rows) < calls:
+            rows += calls_simulate(tenant=sim, day=day, calls=2000, seed="bench")
+            day += timedelta(days=1)
+        return rows[:calls]
+
+    # ---------------------------------------------------------------- measuring
+
+    def _plain_insert(self, source: Tenant, target: Tenant, chunk_size: int) -> float:
+        """The same rows, inserted with a plain bulk_create (no rating, no ledger)."""
+        skip = {"id", "tenant", "entry"}
+        names = [f.attname for f in CallRecord._meta.concrete_fields if f.name not in skip]
+        rows = list(CallRecord.objects.filter(tenant=source).order_by("id").values(*names))
+        for row in rows:  # a record without a ledger entry charges nothing
+            row["charge"] = row["connection_fee"] = Decimal("0")
+        started = time.perf_counter()
+        for start in range(0, len(rows), chunk_size):
+            with transaction.atomic():
+                CallRecord.objects.bulk_create(
+                    [CallRecord(tenant=target, **row) for row in rows[start : start + chunk_size]],
+                    batch_size=1000,
+                )
+        elapsed = time.perf_counter() - started
+        call_summaries_rebuild(tenant=target)  # untimed: the rows bypassed the import
+        return elapsed
+
+    def _plain_copy(self, source: Tenant, target: Tenant, chunk_size: int) -> float:
+        """The same rows streamed with COPY (PostgreSQL), the way the import writes them."""
+        columns = [c for c in CALL_COLUMNS if c != "tenant_id"]
+        rows = list(CallRecord.objects.filter(tenant=source).order_by("id").values_list(*columns))
+        charge, fee, entry = (columns.index(n) for n in ("charge", "connection_fee", "entry_id"))
+        prepared = []
+        for row in rows:
+            row = list(row)
+            row[charge] = row[fee] = Decimal("0")
+            row[entry] = None
+            prepared.append(row)
+        started = time.perf_counter()
+        for start in range(0, len(prepared), chunk_size):
+            with transaction.atomic():
+                rows_insert(
+                    CallRecord, ["tenant_id", *columns],
+                    [(target.pk, *row) for row in prepared[start : start + chunk_size]],
+                )
+        elapsed = time.perf_counter() - started
+        call_summaries_rebuild(tenant=target)  # untimed: the rows bypassed the import
+        return elapsed
+
+    def _report(self, count: int, imported: float, plain: float, copied, result) -> None:
+        rate = count / imported
+        plain_rate = count / plain
+        self.stdout.write(
+            f"  import + rating + charging {count:>7,} calls in {imported:7.2f} s = "
+            f"{rate:8,.0f} calls/s"
+        )
+        self.stdout.write(
+            f"  plain bulk insert          {count:>7,} rows  in {plain:7.2f} s = "
+            f"{plain_rate:8,.0f} rows/s  (bulk_create)"
+        )
+        if copied is not None:
+            self.stdout.write(
+                f"  plain COPY                 {count:>7,} rows  in {copied:7.2f} s = "
+                f"{count / copied:8,.0f} rows/s  (what the import uses on PostgreSQL)"
+            )
+        self.stdout.write(f"  ratio {rate / plain_rate:.2f} of the plain bulk insert rate")
+        if copied is not None:
+            self.stdout.write(f"  ratio {rate / (count / copied):.2f} of the plain COPY rate")
+        self.stdout.write(
+            f"  {result.calls_charged:,} calls charged to credits "
+            f"({result.calls_charged / count:.0%}), one ledger entry each; "
+            f"{result.pool_minutes:,} pool minutes; {result.amount_charged} USD"
+        )
+
+    def _delete(self, tenants: list[Tenant]) -> None:
+        """Remove the benchmark's own throwaway tenants; touches nothing else."""
+        ids = [t.pk for t in tenants if t.slug.startswith("bench-usage-")]
+        if not ids:
+            return
+        CallRecord.objects.filter(tenant__in=ids).delete()
+        CallDaySummary.objects.filter(tenant__in=ids).delete()
+        MinutePool.objects.filter(tenant__in=ids).delete()
+        TollFreeNumber.objects.filter(tenant__in=ids).delete()
+        LotMovement.objects.filter(entry__account__tenant__in=ids).delete()
+        LedgerEntry.objects.filter(account__tenant__in=ids).delete()
+        FundLot.objects.filter(account__tenant__in=ids).delete()
+        CreditAccount.objects.filter(tenant__in=ids).delete()
+        LicenseAssignment.objects.filter(user__tenant__in=ids).delete()
+        Subscription.objects.filter(tenant__in=ids).delete()
+        AuditEvent.objects.filter(tenant__in=ids).delete()
+        User.objects.filter(tenant__in=ids).delete()
+        Tenant.objects.filter(pk__in=ids).delete()
+
+
+def bench_account(tenant: Tenant, *, amount: Decimal, key: str) -> CreditAccount:
+    """A benchmark tenant's credit account, funded with ``amount``, and a toll-free number
+    of its own (numbers are unique across tenants), as the benchmarks' traffic expects."""
+    account = credit_account_open(tenant=tenant)
+    ledger.funds_add(
+        account=account, amount=amount, currency="USD", source=FundSource.PURCHASE,
+        idempotency_key=key,
+    )
+    taken = set(TollFreeNumber.objects.values_list("number", flat=True))
+    free = [n for n in sample_numbers("US", "toll_free", 200) if n not in taken]
+    if free:
+        TollFreeNumber.objects.create(tenant=tenant, number=free[-1], country="US")
+    return account

@@ -1,0 +1,21 @@
+"""Payments: the gateway interface, the sandbox gateway, and card helpers."""
+
+from credits.billing.gateway.base import (
+    CardDetails,
+    CardError,
+    ChargeResult,
+    PaymentGateway,
+    SavedCard,
+    TokenizedCard,
+    get_gateway,
+)
+
+__all__ = [
+    "CardDetails",
+    "CardError",
+    "ChargeResult",
+    "PaymentGateway",
+    "SavedCard",
+    "TokenizedCard",
+    "get_gateway",
+]

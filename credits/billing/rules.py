@@ -1,0 +1,236 @@
+"""The purchase rules of Communications Credits, in one place (DESIGN §1).
+
+Pure checks that read no database: the forms call them to explain a problem next to the
+field, and the services call them again before anything is charged or written, so a
+request that skips the form is refused the same way.
+
+- An order (a set-up purchase, Add funds, an auto-recharge) is at least
+  ``MIN_ORDER_AMOUNT`` (50) and at most ``MAX_ORDER_AMOUNT`` (10,000) in the tenant's
+  currency, with at most the currency's decimals (2 for USD and EUR, 0 for JPY).
+- "Recharge with" follows the same rules; "When the balance falls below" is 0 to
+  10,000; the optional monthly recharge limit is at least one recharge and at most
+  ``MAX_MONTHLY_RECHARGE_LIMIT``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from credits.exceptions import InvalidOrderAmount, InvalidRechargeSettings, OrderError
+from credits.common.formatting import format_money
+from credits.common.money import currency_decimals, quantize
+
+MIN_ORDER_AMOUNT = Decimal("50")
+MAX_ORDER_AMOUNT = Decimal("10000")
+MAX_RECHARGE_TRIGGER = Decimal("10000")
+MAX_MONTHLY_RECHARGE_LIMIT = Decimal("100000")
+PO_NUMBER_MAX_LENGTH = 50
+_PO_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/#-]*$")
+
+
+def _decimals_of(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
+
+
+def _as_decimal(value: object) -> Decimal | None:
+    """A finite Decimal from a Decimal or its text; None for anything else."""
+    if isinstance(value, (bool, float)):
+        return None
+    if isinstance(value, str):
+        try:
+            value = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    if not isinstance(value, Decimal | int) or isinstance(value, bool):
+        return None
+    value = Decimal(value)
+    return value if value.is_finite() else None
+
+
+def _precision_error(value: Decimal, currency: str) -> str | None:
+    decimals = currency_decimals(currency)
+    if _decimals_of(value) <= decimals:
+        return None
+    if decimals == 0:
+        return _("Use whole amounts of %(currency)s, without decimals.") % {"currency": currency}
+    return _("Use at most %(n)d decimal places for %(currency)s.") % {
+        "n": decimals, "currency": currency,
+    }
+
+
+def amount_problem(
+    value: object,
+    *,
+    currency: str,
+    minimum: Decimal = MIN_ORDER_AMOUNT,
+    maximum: Decimal = MAX_ORDER_AMOUNT,
+    what: str | None = None,
+) -> str | None:
+    """Why ``value`` is not an amount between ``minimum`` and ``maximum``; None if it is."""
+    amount = _as_decimal(value)
+    if value is None or value == "":
+        return _("Enter an amount.")
+    if amount is None:
+        return _("Enter the amount as a number, for example 100.")
+    low, high = format_money(minimum, currency), format_money(maximum, currency)
+    if amount < 0:
+        return _("The amount can't be negative. Enter at least %(minimum)s.") % {"minimum": low}
+    precision = _precision_error(amount, currency)
+    if precision:
+        return precision
+    if amount < minimum:
+        if minimum == 0:  # pragma: no cover - covered by the negative check
+            return None
+        return _("The minimum is %(minimum)s.") % {"minimum": low}
+    if amount > maximum:
+        return (what or _("The maximum for one order is %(maximum)s.")) % {"maximum": high}
+    return None
+
+
+def order_amount_check(amount: object, *, currency: str) -> Decimal:
+    """An order's amount as a 4-decimal Decimal, or ``InvalidOrderAmount`` saying why."""
+    problem = amount_problem(amount, currency=currency)
+    if problem:
+        raise InvalidOrderAmount(problem)
+    return quantize(_as_decimal(amount))
+
+
+@dataclass(frozen=True)
+class RechargeSettings:
+    """Auto-recharge on or off, "Recharge with", "When the balance falls below" and the
+    optional monthly recharge limit. Amounts are kept when auto-recharge is off."""
+
+    enabled: bool
+    amount: Decimal | None = None
+    trigger: Decimal | None = None
+    monthly_limit: Decimal | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        def text(value: Decimal | None) -> str | None:
+            return None if value is None else str(quantize(value))
+
+        return {
+            "enabled": self.enabled,
+            "amount": text(self.amount),
+            "trigger": text(self.trigger),
+            "monthly_limit": text(self.monthly_limit),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RechargeSettings:
+        def number(key: str) -> Decimal | None:
+            value = data.get(key)
+            return None if value in (None, "") else Decimal(value)
+
+        return cls(
+            enabled=bool(data.get("enabled")),
+            amount=number("amount"),
+            trigger=number("trigger"),
+            monthly_limit=number("monthly_limit"),
+        )
+
+    @classmethod
+    def of_account(cls, account) -> RechargeSettings:
+        return cls(
+            enabled=account.auto_recharge_enabled,
+            amount=account.recharge_amount,
+            trigger=account.recharge_trigger,
+            monthly_limit=account.monthly_recharge_limit,
+        )
+
+
+def recharge_settings_check(settings: RechargeSettings, *, currency: str) -> RechargeSettings:
+    """The settings with amounts at 4 decimals, or ``InvalidRechargeSettings`` with one
+    message per field (``amount``, ``trigger``, ``monthly_limit``)."""
+    errors: dict[str, str] = {}
+    values: dict[str, Decimal | None] = {}
+
+    amount = settings.amount
+    if amount is None:
+        if settings.enabled:
+            errors["amount"] = _("Enter how much each recharge adds (at least %(min)s).") % {
+                "min": format_money(MIN_ORDER_AMOUNT, currency)
+            }
+    else:
+        problem = amount_problem(
+            amount, currency=currency,
+            what=_("A recharge can add at most %(maximum)s."),
+        )
+        if problem:
+            errors["amount"] = problem
+    values["amount"] = None if amount is None or "amount" in errors else quantize(amount)
+
+    trigger = settings.trigger
+    if trigger is None:
+        if settings.enabled:
+            errors["trigger"] = _("Enter the balance below which auto-recharge buys more funds.")
+    else:
+        value = _as_decimal(trigger)
+        if value is None:
+            errors["trigger"] = _("Enter the amount as a number, for example 20.")
+        elif value < 0:
+            errors["trigger"] = _("The amount can't be negative; enter 0 or more.")
+        elif problem := _precision_error(value, currency):
+            errors["trigger"] = problem
+        elif value > MAX_RECHARGE_TRIGGER:
+            errors["trigger"] = _("Enter at most %(maximum)s.") % {
+                "maximum": format_money(MAX_RECHARGE_TRIGGER, currency)
+            }
+    values["trigger"] = None if trigger is None or "trigger" in errors else quantize(trigger)
+
+    limit = settings.monthly_limit
+    if limit is not None:
+        value = _as_decimal(limit)
+        if value is None:
+            errors["monthly_limit"] = _("Enter the amount as a number, for example 500.")
+        elif value <= 0:
+            errors["monthly_limit"] = _(
+                "Enter a limit greater than zero, or leave it empty for no limit."
+            )
+        elif problem := _precision_error(value, currency):
+            errors["monthly_limit"] = problem
+        elif values["amount"] is not None and value < values["amount"]:
+            errors["monthly_limit"] = _(
+                "The monthly limit must be at least the recharge amount (%(amount)s), or no "
+                "recharge could ever happen."
+            ) % {"amount": format_money(values["amount"], currency)}
+        elif value > MAX_MONTHLY_RECHARGE_LIMIT:
+            errors["monthly_limit"] = _("Enter at most %(maximum)s.") % {
+                "maximum": format_money(MAX_MONTHLY_RECHARGE_LIMIT, currency)
+            }
+    values["monthly_limit"] = (
+        None if limit is None or "monthly_limit" in errors else quantize(limit)
+    )
+
+    if errors:
+        raise InvalidRechargeSettings(errors)
+    return RechargeSettings(
+        enabled=bool(settings.enabled),
+        amount=values["amount"],
+        trigger=values["trigger"],
+        monthly_limit=values["monthly_limit"],
+    )
+
+
+def po_number_check(value: object, *, required: bool) -> str:
+    """A purchase order number: letters, digits and . _ / # - (at most 50)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        if required:
+            raise OrderError(_("Enter the purchase order (PO) number for this agreement."))
+        return ""
+    if len(text) > PO_NUMBER_MAX_LENGTH or not _PO_NUMBER.match(text):
+        raise OrderError(
+            _(
+                "A PO number has at most %(n)d characters: letters, digits, spaces and "
+                ". _ / # -"
+            )
+            % {"n": PO_NUMBER_MAX_LENGTH}
+        )
+    return text

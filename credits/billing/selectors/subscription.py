@@ -1,0 +1,227 @@
+"""Reads of the billing pages: Purchase services, Your products, the Communications
+Credits subscription page, Payment methods, orders and Home's balance card.
+
+Every function returns a queryset or a few values in a fixed number of queries, whatever
+the number of lots, entries, cards or subscriptions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import Max, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import AuditEvent, Product, ProductCategory, Subscription
+from accounts.selectors import subscriptions_with_usage
+from credits.models import (
+    BillingProfile,
+    CreditAccount,
+    EnterpriseAgreement,
+    FundLot,
+    LedgerEntry,
+    Order,
+    PaymentMethod,
+)
+from credits.common.money import ZERO
+from credits.ledger.selectors import balance_at
+from credits.ledger.services.accounts import CREDITS_UNAVAILABLE_COUNTRIES
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant
+
+CHART_DAYS = 90
+LOTS_SHOWN = 24
+HISTORY_SHOWN = 8
+
+
+def credit_account_of(tenant: Tenant) -> CreditAccount | None:
+    """The tenant's credit account or None (credits not set up), in one query."""
+    return CreditAccount.objects.filter(tenant=tenant).first()
+
+
+def credits_subscription_of(tenant: Tenant) -> Subscription | None:
+    """The Communications Credits subscription with ``assigned`` (licenses in use)."""
+    return (
+        subscriptions_with_usage(tenant=tenant)
+        .filter(product__code=Product.COMMUNICATIONS_CREDITS)
+        .first()
+    )
+
+
+def billing_profile_of(account: CreditAccount) -> BillingProfile | None:
+    return (
+        BillingProfile.objects.filter(account=account)
+        .select_related("card", "enterprise_agreement")
+        .first()
+    )
+
+
+def saved_cards(tenant: Tenant) -> QuerySet[PaymentMethod]:
+    return PaymentMethod.objects.for_tenant(tenant).saved().listed()
+
+
+def agreements(tenant: Tenant) -> QuerySet[EnterpriseAgreement]:
+    """The tenant's active agreements; none unless it buys through volume licensing."""
+    if not tenant.volume_licensing:
+        return EnterpriseAgreement.objects.none()
+    return EnterpriseAgreement.objects.for_tenant(tenant).active().order_by("number")
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    product: Product
+    subscription: Subscription | None
+
+    @property
+    def owned(self) -> bool:
+        return self.subscription is not None
+
+    @property
+    def is_credits(self) -> bool:
+        return self.product.code == Product.COMMUNICATIONS_CREDITS
+
+
+@dataclass(frozen=True)
+class CatalogSection:
+    category: str
+    label: str
+    entries: list[CatalogEntry]
+
+
+def catalog(tenant: Tenant, *, category: str = "") -> list[CatalogSection]:
+    """The products on sale by category (in the catalog's order), with the tenant's
+    subscription to each; two queries."""
+    owned = {s.product_id: s for s in Subscription.objects.for_tenant(tenant)}
+    products = Product.objects.purchasable().order_by("sort_order", "name")
+    if category:
+        products = products.filter(category=category)
+    sections: list[CatalogSection] = []
+    for value, label in ProductCategory.choices:
+        entries = [
+            CatalogEntry(product=p, subscription=owned.get(p.pk))
+            for p in products
+            if p.category == value
+        ]
+        if entries:
+            sections.append(CatalogSection(category=value, label=label, entries=entries))
+    return sections
+
+
+def lots_shown(account: CreditAccount) -> QuerySet[FundLot]:
+    """Fund lots for the subscription page: newest purchase first (at most LOTS_SHOWN)."""
+    return FundLot.objects.for_account(account).order_by("-purchased_at", "-id")[:LOTS_SHOWN]
+
+
+def transactions(account: CreditAccount) -> QuerySet[LedgerEntry]:
+    """The account's ledger entries, newest first, with what a row shows (paginate it)."""
+    return (
+        LedgerEntry.objects.for_account(account)
+        .select_related("acting_user", "order")
+        .order_by("-id")
+    )
+
+
+@dataclass(frozen=True)
+class BalancePoint:
+    day: dt.date
+    balance: Decimal
+
+
+def balance_history(
+    account: CreditAccount, *, days: int = CHART_DAYS, now: dt.datetime | None = None
+) -> list[BalancePoint]:
+    """The balance at the end of each of the last ``days`` days (UTC), oldest first.
+
+    Two queries whatever the number of entries: the last balance before the window, and
+    the last entry of each day in it.
+    """
+    now = now or timezone.now()
+    today = now.astimezone(dt.UTC).date()
+    first_day = today - dt.timedelta(days=days - 1)
+    start = dt.datetime.combine(first_day, dt.time.min, tzinfo=dt.UTC)
+    opening = (
+        LedgerEntry.objects.for_account(account)
+        .filter(created_at__lt=start)
+        .order_by("-id")
+        .values_list("balance_after", flat=True)
+        .first()
+    )
+    last_of_day = (
+        LedgerEntry.objects.for_account(account)
+        .filter(created_at__gte=start)
+        .annotate(day=TruncDate("created_at", tzinfo=dt.UTC))
+        .values("day")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    closing = dict(
+        LedgerEntry.objects.filter(pk__in=last_of_day)
+        .annotate(day=TruncDate("created_at", tzinfo=dt.UTC))
+        .values_list("day", "balance_after")
+    )
+    balance = opening if opening is not None else ZERO
+    points = []
+    for offset in range(days):
+        day = first_day + dt.timedelta(days=offset)
+        balance = closing.get(day, balance)
+        points.append(BalancePoint(day=day, balance=balance))
+    return points
+
+
+BILLING_AUDIT_ACTIONS = (
+    "credits.order_succeeded",
+    "credits.order_failed",
+    "credits.recharge_settings_update",
+    "credits.billing_profile_update",
+    "credits.card_add",
+    "credits.card_remove",
+    "credits.card_set_default",
+    "credits.subscription_activate",
+    "credits.account_open",
+)
+
+
+def billing_history(tenant: Tenant, *, limit: int = HISTORY_SHOWN) -> QuerySet[AuditEvent]:
+    """The latest purchases and settings changes (who, what, when, before and after)."""
+    return (
+        AuditEvent.objects.for_tenant(tenant)
+        .filter(action__in=BILLING_AUDIT_ACTIONS)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def order_for_page() -> QuerySet[Order]:
+    return Order.objects.select_related(
+        "payment_method", "enterprise_agreement", "placed_by", "ledger_entry"
+    )
+
+
+@dataclass(frozen=True)
+class HomeCreditsCard:
+    """Home's balance card: the account (None when credits aren't set up), its usable
+    balance, and why credits can't be set up (RU, KR, TW), if so."""
+
+    account: CreditAccount | None
+    balance: Decimal | None
+    unavailable: bool
+    recharge_failure: Order | None = None
+
+
+def credits_home_card(*, tenant: Tenant) -> HomeCreditsCard:
+    """The account, its usable balance, and a failed auto-recharge that still stands
+    (one query, two when the last recharge failed)."""
+    from credits.billing.services.auto_recharge import recharge_failure
+
+    account = credit_account_of(tenant)
+    return HomeCreditsCard(
+        account=account,
+        balance=balance_at(account=account) if account is not None else None,
+        unavailable=tenant.country in CREDITS_UNAVAILABLE_COUNTRIES,
+        recharge_failure=recharge_failure(account) if account is not None else None,
+    )

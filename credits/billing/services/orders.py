@@ -1,0 +1,430 @@
+"""Orders: buying Communications Credits (the set-up purchase, Add funds, auto-recharge).
+
+``order_place`` is the one way money comes in from outside, in three steps:
+
+1. **Check** everything that can be checked without charging: the tenant's country
+   (no credits in RU, KR, TW), the amount (``credits.billing.rules``), the recharge settings, the
+   payment method (a saved card of the tenant and not expired, invoice, or an Enterprise
+   Agreement billed in the tenant's region with a PO number), whether credits are set up.
+   A refusal raises an ``OrderError`` (or ``PurchaseNotAllowed``) and writes nothing.
+2. **Record** the order as *pending* (with the new card, when one was typed), in one
+   transaction that holds the tenant's row lock, so two set-up purchases cannot race and
+   an idempotency key is used once.
+3. **Pay** through the gateway (outside any transaction: it is a network call), with the
+   order as the idempotency key, then **complete** it: in one transaction the order
+   becomes *succeeded* and the ledger adds the funds keyed by the order (and, for a
+   set-up purchase, the credit account, the subscription, the billing profile and the
+   recharge settings appear). A failed payment marks the order *failed* with the reason,
+   removes a card typed for it, adds no funds and raises ``PaymentDeclined``.
+
+**Idempotency.** The checkout form carries a token that becomes the order's
+``idempotency_key``. The same key again returns the same order (a double-clicked Place
+order charges once); the same key with other details raises ``OrderConflict``. A
+*pending* order found again is paid again with the same gateway key, which the gateway
+answers from its first result, so a crash between the charge and the completion heals on
+retry without charging twice; an order left pending for over ``STALE_AFTER`` is finished
+the same way before the tenant's next order (``orders_recover``). Invoice and Enterprise
+Agreement orders are billed later (on the invoice or through the agreement), so they
+complete at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Product, Subscription, SubscriptionStatus, Tenant
+from accounts.services import audit_record
+from credits.exceptions import (
+    CardRefused,
+    CreditsAlreadySetUp,
+    CreditsNotSetUp,
+    OrderConflict,
+    OrderError,
+    PaymentDeclined,
+)
+from credits.models import CreditAccount, FundSource, Order, OrderKind, OrderStatus, PaymentType
+from credits.billing.gateway import CardError, ChargeResult, PaymentGateway, SavedCard
+from credits.billing.gateway import get_gateway as _default_gateway
+from credits.billing.rules import RechargeSettings, order_amount_check, recharge_settings_check
+from credits.ledger.services import postings as ledger
+from credits.ledger.services.accounts import credit_account_open
+from credits.billing.services.payment_methods import card_forget, card_save
+from credits.billing.services.checks import Payment, credits_available_check, payment_check
+from credits.billing.services.recharge_settings import billing_profile_write, recharge_settings_write
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+FUND_SOURCE = {
+    OrderKind.PURCHASE: FundSource.PURCHASE,
+    OrderKind.TOP_UP: FundSource.TOP_UP,
+    OrderKind.AUTO_RECHARGE: FundSource.AUTO_RECHARGE,
+}
+MEMO = {
+    OrderKind.PURCHASE: "Communications Credits purchase",
+    OrderKind.TOP_UP: "Funds added manually",
+    OrderKind.AUTO_RECHARGE: "Auto-recharge: the balance fell below the trigger amount",
+}
+KEY_MAX_LENGTH = 200
+# A pending order older than this was abandoned by a crashed request: finish it first.
+STALE_AFTER = timedelta(minutes=10)
+
+
+def _fingerprint(**content: object) -> str:
+    payload = json.dumps(content, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _key_check(key: object) -> str:
+    if not isinstance(key, str) or not key.strip() or len(key) > KEY_MAX_LENGTH:
+        raise OrderError(_("This form has expired. Start the purchase again."))
+    return key
+
+
+# ----------------------------------------------------------------------------- placing
+
+
+def order_place(
+    *,
+    tenant: Tenant,
+    acting_user: User | None,
+    kind: str,
+    amount: object,
+    payment: Payment,
+    idempotency_key: str,
+    recharge: RechargeSettings | None = None,
+    gateway: PaymentGateway | None = None,
+) -> Order:
+    """Place and pay an order; returns it *succeeded*. See the module docstring.
+
+    Raises ``PurchaseNotAllowed`` or an ``OrderError`` (nothing written or charged),
+    ``PaymentDeclined`` (the order is recorded as failed; no funds were added).
+    """
+    gateway = gateway or _default_gateway()
+    if kind not in OrderKind.values:
+        raise OrderError(f"Unknown order kind {kind!r}.")
+    key = _key_check(idempotency_key)
+    credits_available_check(tenant)
+    amount = order_amount_check(amount, currency=tenant.currency)
+    if kind == OrderKind.PURCHASE:
+        recharge = recharge_settings_check(
+            recharge or RechargeSettings(enabled=False), currency=tenant.currency
+        )
+    elif recharge is not None:
+        raise OrderError("Only the set-up purchase changes the recharge settings.")
+    fingerprint = _fingerprint(
+        kind=kind, amount=str(amount), currency=tenant.currency, payment=payment.identity(),
+        recharge=recharge.as_json() if recharge else None,
+    )
+
+    existing = Order.objects.filter(tenant=tenant, idempotency_key=key).first()
+    if existing is not None:
+        return _replay(existing, fingerprint, gateway)
+
+    payment = payment_check(tenant, payment)
+    orders_recover(tenant=tenant, gateway=gateway)
+    try:
+        _state_check(tenant, kind)
+    except CreditsAlreadySetUp:
+        # A concurrent press of the same button may have placed this very order since
+        # the lookup above: that is a replay, not a second set-up.
+        existing = Order.objects.filter(tenant=tenant, idempotency_key=key).first()
+        if existing is None:
+            raise
+        return _replay(existing, fingerprint, gateway)
+    tokenized = None
+    if payment.new_card is not None:
+        try:
+            tokenized = gateway.tokenize_card(payment.new_card)
+        except CardError as error:
+            raise CardRefused(
+                f"{error.message} {_('Nothing was charged.')}", card_code=error.code
+            ) from None
+
+    try:
+        order = _record(
+            tenant=tenant, acting_user=acting_user, kind=kind, amount=amount, payment=payment,
+            tokenized=tokenized, key=key, fingerprint=fingerprint, recharge=recharge,
+        )
+    except _Replay as replay:
+        return _replay(replay.order, fingerprint, gateway)
+    return _pay(order, gateway)
+
+
+def orders_recover(
+    *, tenant: Tenant, gateway: PaymentGateway | None = None, at: datetime | None = None
+) -> list[Order]:
+    """Finish the tenant's orders left *pending* for over ``STALE_AFTER`` (the process
+    placing them died between recording and completing them): each is paid again with
+    its own gateway key, which the gateway answers from the first attempt, so nothing is
+    charged twice. Returns them, now succeeded or failed."""
+    gateway = gateway or _default_gateway()
+    cutoff = (at or timezone.now()) - STALE_AFTER
+    finished = []
+    stale = Order.objects.filter(tenant=tenant, status=OrderStatus.PENDING, created_at__lt=cutoff)
+    for order in stale.select_related("payment_method").order_by("pk"):
+        try:
+            finished.append(_pay(order, gateway))
+        except PaymentDeclined as declined:
+            finished.append(declined.order)
+    return finished
+
+
+class _Replay(Exception):
+    def __init__(self, order: Order) -> None:
+        self.order = order
+
+
+def _replay(order: Order, fingerprint: str, gateway: PaymentGateway) -> Order:
+    if order.fingerprint != fingerprint:
+        raise OrderConflict(
+            _(
+                "This form was already used for order %(number)s with different details, so "
+                "nothing more was charged. Start again to place a new order."
+            )
+            % {"number": order.number}
+        )
+    if order.status == OrderStatus.PENDING:
+        return _pay(order, gateway)
+    if order.status == OrderStatus.FAILED:
+        raise _declined(order)
+    return order
+
+
+def _state_check(tenant: Tenant, kind: str) -> CreditAccount | None:
+    account = CreditAccount.objects.filter(tenant=tenant).first()
+    if kind == OrderKind.PURCHASE:
+        if account is not None:
+            raise CreditsAlreadySetUp(
+                _("Communications Credits are already set up for your organization.")
+            )
+        if Order.objects.filter(
+            tenant=tenant, kind=OrderKind.PURCHASE, status=OrderStatus.PENDING
+        ).exists():
+            raise CreditsAlreadySetUp(
+                _("Another administrator is setting up Communications Credits right now.")
+            )
+        return None
+    if account is None:
+        raise CreditsNotSetUp(
+            _("Set up Communications Credits first: Billing > Purchase services > Add-ons.")
+        )
+    if account.is_closed:
+        raise CreditsNotSetUp(_("Your Communications Credits account is closed."))
+    return account
+
+
+def _record(
+    *,
+    tenant: Tenant,
+    acting_user: User | None,
+    kind: str,
+    amount: Decimal,
+    payment: Payment,
+    tokenized,
+    key: str,
+    fingerprint: str,
+    recharge: RechargeSettings | None,
+) -> Order:
+    """Write the pending order (and a card typed for it) under the tenant's row lock."""
+    try:
+        with transaction.atomic():
+            Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk).first()
+            existing = Order.objects.filter(tenant=tenant, idempotency_key=key).first()
+            if existing is not None:
+                raise _Replay(existing)
+            _state_check(tenant, kind)  # again, now that set-up purchases are serialized
+            card = payment.card
+            if tokenized is not None:
+                card = card_save(
+                    tenant=tenant, acting_user=acting_user, tokenized=tokenized,
+                    holder=payment.new_card.holder,
+                )
+            return Order.objects.create(
+                tenant=tenant,
+                kind=kind,
+                status=OrderStatus.PENDING,
+                amount=amount,
+                currency=tenant.currency,
+                payment_type=payment.type,
+                payment_method=card,
+                card_added=tokenized is not None,
+                enterprise_agreement=payment.enterprise_agreement,
+                po_number=payment.po_number,
+                recharge_settings=recharge.as_json() if recharge else {},
+                idempotency_key=key,
+                fingerprint=fingerprint,
+                placed_by=acting_user if acting_user is not None and acting_user.pk else None,
+            )
+    except IntegrityError:
+        # The same key committed by a concurrent request between our check and insert.
+        existing = Order.objects.filter(tenant=tenant, idempotency_key=key).first()
+        if existing is None:
+            raise
+        raise _Replay(existing) from None
+
+
+# ------------------------------------------------------------------------------ paying
+
+
+def gateway_key(order: Order) -> str:
+    """The gateway's idempotency key for the order's charge (and the ledger's, too)."""
+    return f"order:{order.pk}"
+
+
+def _pay(order: Order, gateway: PaymentGateway) -> Order:
+    if order.payment_type != PaymentType.CARD:
+        return _complete(order, charge_id="")
+    card = order.payment_method
+    try:
+        result = gateway.charge(
+            card=SavedCard(token=card.gateway_token, exp_month=card.exp_month,
+                           exp_year=card.exp_year),
+            amount=order.amount,
+            currency=order.currency,
+            idempotency_key=gateway_key(order),
+            description=f"Communications Credits {order.number}",
+        )
+    except CardError as error:
+        result = ChargeResult(
+            succeeded=False, failure_code=error.code, failure_message=error.message
+        )
+    if not result.succeeded:
+        failed = _fail(order, result)
+        raise _declined(failed)
+    return _complete(order, charge_id=result.charge_id)
+
+
+def _declined(order: Order) -> PaymentDeclined:
+    return PaymentDeclined(
+        _("%(reason)s Nothing was charged and no funds were added (order %(number)s).")
+        % {"reason": order.failure_reason, "number": order.number},
+        order=order,
+        failure_code=order.failure_code,
+    )
+
+
+def _lock_pending(order: Order) -> Order | None:
+    locked = (
+        Order.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=order.pk)
+    )
+    return locked if locked.status == OrderStatus.PENDING else None
+
+
+def _complete(order: Order, *, charge_id: str) -> Order:
+    with transaction.atomic():
+        locked = _lock_pending(order)
+        if locked is None:
+            return Order.objects.get(pk=order.pk)
+        tenant, actor = locked.tenant, locked.placed_by
+        if locked.kind == OrderKind.PURCHASE:
+            account = credit_account_open(tenant=tenant, acting_user=actor)
+            _subscription_activate(tenant, actor)
+            billing_profile_write(
+                account=account, acting_user=actor, payment_type=locked.payment_type,
+                card=locked.payment_method, agreement=locked.enterprise_agreement,
+                po_number=locked.po_number,
+            )
+            recharge_settings_write(
+                account=account, acting_user=actor,
+                settings=RechargeSettings.from_json(locked.recharge_settings),
+            )
+        else:
+            account = CreditAccount.objects.get(tenant=tenant)
+        before = account.balance
+        entry = ledger.funds_add(
+            account=account, amount=locked.amount, currency=locked.currency,
+            source=FUND_SOURCE[locked.kind], idempotency_key=gateway_key(locked),
+            acting_user=actor, reference_type="order", reference_id=str(locked.pk),
+            memo=f"{MEMO[locked.kind]} ({locked.number})",
+        )
+        locked.status = OrderStatus.SUCCEEDED
+        locked.ledger_entry = entry
+        locked.gateway_charge_id = charge_id
+        locked.completed_at = timezone.now()
+        locked.save(update_fields=["status", "ledger_entry", "gateway_charge_id", "completed_at"])
+        audit_record(
+            tenant=tenant, actor=actor, action="credits.order_succeeded",
+            target=f"Order {locked.number}",
+            before={"status": OrderStatus.PENDING, "balance": str(before)},
+            after={
+                "status": OrderStatus.SUCCEEDED,
+                "kind": locked.kind,
+                "amount": str(locked.amount),
+                "paid_with": _paid_with(locked),
+                "balance": str(account.balance),
+            },
+        )
+    return locked
+
+
+def _fail(order: Order, result: ChargeResult) -> Order:
+    with transaction.atomic():
+        locked = _lock_pending(order)
+        if locked is None:
+            return Order.objects.get(pk=order.pk)
+        locked.status = OrderStatus.FAILED
+        locked.failure_code = (result.failure_code or "payment_failed")[:40]
+        locked.failure_reason = str(
+            result.failure_message or CardError(locked.failure_code).message
+        )[:500]
+        locked.gateway_charge_id = result.charge_id
+        locked.completed_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "status", "failure_code", "failure_reason", "gateway_charge_id", "completed_at",
+            ]
+        )
+        if locked.card_added and locked.payment_method is not None:
+            # A card typed for this order is not kept when its payment fails.
+            card_forget(card=locked.payment_method)
+        audit_record(
+            tenant=locked.tenant, actor=locked.placed_by, action="credits.order_failed",
+            target=f"Order {locked.number}",
+            before={"status": OrderStatus.PENDING},
+            after={
+                "status": OrderStatus.FAILED,
+                "kind": locked.kind,
+                "amount": str(locked.amount),
+                "paid_with": _paid_with(locked),
+                "reason": locked.failure_reason,
+            },
+        )
+    return locked
+
+
+def _paid_with(order: Order) -> str:
+    if order.payment_type == PaymentType.CARD and order.payment_method is not None:
+        return order.payment_method.label
+    if order.payment_type == PaymentType.ENTERPRISE_AGREEMENT and order.enterprise_agreement:
+        return f"{order.enterprise_agreement} (PO {order.po_number})"
+    return str(order.get_payment_type_display())
+
+
+def _subscription_activate(tenant: Tenant, actor: User | None) -> Subscription:
+    """The tenant's Communications Credits subscription (unlimited licenses), active."""
+    product = Product.objects.get(code=Product.COMMUNICATIONS_CREDITS)
+    subscription, created = Subscription.objects.get_or_create(
+        tenant=tenant, product=product, defaults={"seats": 0}
+    )
+    if not created and subscription.status == SubscriptionStatus.ACTIVE:
+        return subscription
+    before = {} if created else {"status": subscription.status}
+    if not created:
+        subscription.status = SubscriptionStatus.ACTIVE
+        subscription.ended_at = None
+        subscription.save(update_fields=["status", "ended_at"])
+    audit_record(
+        tenant=tenant, actor=actor, action="credits.subscription_activate",
+        target=f"Subscription {subscription.pk} · {product.name}",
+        before=before, after={"status": SubscriptionStatus.ACTIVE, "licenses": "unlimited"},
+    )
+    return subscription

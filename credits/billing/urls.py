@@ -1,0 +1,56 @@
+"""Billing pages: Purchase services and the set-up, Your products and the Communications
+Credits subscription with its dialogs, Bills & payments, Payment methods."""
+
+from django.urls import path
+
+from credits.billing.views import bills, payment_methods, purchase, subscription
+
+urlpatterns = [
+    # Billing > Purchase services, the Communications Credits set-up, order confirmations
+    path("billing/purchase-services/", purchase.purchase_services, name="purchase_services"),
+    path(
+        "billing/purchase-services/communications-credits/",
+        purchase.credits_setup,
+        name="credits_setup",
+    ),
+    path("billing/orders/<int:pk>/", purchase.order_detail, name="order_detail"),
+    # Billing > Your products, the Communications Credits subscription and its dialogs
+    path("billing/products/", subscription.products, name="products"),
+    path(
+        "billing/products/communications-credits/",
+        subscription.credits_subscription,
+        name="credits_subscription",
+    ),
+    path(
+        "billing/products/communications-credits/add-funds/",
+        subscription.credits_add_funds,
+        name="credits_add_funds",
+    ),
+    path(
+        "billing/products/communications-credits/recharge-settings/",
+        subscription.credits_recharge_settings,
+        name="credits_recharge_settings",
+    ),
+    path(
+        "billing/products/communications-credits/payment-method/",
+        subscription.credits_payment_method,
+        name="credits_payment_method",
+    ),
+    # Billing > Bills & payments: monthly statements and payment attempts
+    path("billing/bills/", bills.bills, name="bills"),
+    path("billing/bills/<str:month>/", bills.bill_detail, name="bill_detail"),
+    path("billing/bills/<str:month>/download/", bills.bill_download, name="bill_download"),
+    # Billing > Payment methods
+    path("billing/payment-methods/", payment_methods.payment_methods, name="payment_methods"),
+    path("billing/payment-methods/add/", payment_methods.card_add_view, name="card_add"),
+    path(
+        "billing/payment-methods/<int:pk>/default/",
+        payment_methods.card_set_default_view,
+        name="card_set_default",
+    ),
+    path(
+        "billing/payment-methods/<int:pk>/remove/",
+        payment_methods.card_remove_view,
+        name="card_remove",
+    ),
+]

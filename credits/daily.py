@@ -1,0 +1,71 @@
+"""The daily jobs: the expiry run, the expiry reminders, recovery of stale recharges, the
+emails that could not be delivered, and the deletion of report exports older than a day.
+
+Run once a day by ``manage.py run_daily_jobs`` (cron or a systemd timer); running it
+again the same day changes nothing (expiries are per lot, reminders once per threshold).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from credits.common.formatting import format_money, tenant_locale
+from credits.models import CreditAccountStatus, FundLot, NotificationKind
+from credits.billing.services.auto_recharge import recharges_recover
+from credits.reports.services import report_exports_delete_expired
+from credits.ledger.services.postings import funds_expire_due
+from credits.notifications.services import notification_create, notifications_retry
+
+REMINDER_DAYS = (30, 7)
+
+
+def expiry_reminders_send(*, at: datetime | None = None) -> int:
+    """Remind the admins of lots with funds left that expire within 30 and 7 days; once
+    per lot and threshold (the 7-day one only, when a lot is already that close)."""
+    now = at or timezone.now()
+    sent = 0
+    lots = (
+        FundLot.objects.active(now)
+        .filter(expires_at__lte=now + timedelta(days=max(REMINDER_DAYS)))
+        .exclude(account__status=CreditAccountStatus.CLOSED)
+        .select_related("account__tenant")
+        .order_by("expires_at", "pk")
+    )
+    for lot in lots:
+        days_left = (lot.expires_at - now).days
+        threshold = min(d for d in REMINDER_DAYS if lot.expires_at <= now + timedelta(days=d))
+        account = lot.account
+        created = notification_create(
+            tenant=account.tenant, kind=NotificationKind.EXPIRY_REMINDER,
+            dedupe_key=f"expiry:{lot.pk}:{threshold}",
+            subject=_("Communications Credits expire in %(days)d days") % {"days": threshold},
+            lines=[
+                _("%(remaining)s of funds bought on %(bought)s expire on %(expires)s "
+                  "(in %(left)d days) and will be forfeited if not used.")
+                % {
+                    "remaining": format_money(
+                        lot.remaining, account.currency,
+                        locale=tenant_locale(account.tenant.country),
+                    ),
+                    "bought": f"{lot.purchased_at:%Y-%m-%d}",
+                    "expires": f"{lot.expires_at:%Y-%m-%d}",
+                    "left": max(days_left, 0),
+                },
+            ],
+        )
+        sent += created is not None
+    return sent
+
+
+def daily_jobs_run(*, at: datetime | None = None) -> dict:
+    now = at or timezone.now()
+    return {
+        "expired_entries": funds_expire_due(at=now),
+        "reminders": expiry_reminders_send(at=now),
+        "recharges_recovered": recharges_recover(at=now),
+        "notifications_retried": notifications_retry(at=now),
+        "exports_deleted": report_exports_delete_expired(at=now),
+    }

@@ -1,0 +1,163 @@
+"""Call history for the demo tenants (DESIGN §7), through the simulator and the import.
+
+``seed_demo`` passes a ``CallHistory`` to ``seed_credit_history`` as its
+``before_posting`` hook: before each funding or usage posting at ``at`` (and finally at
+``now``), the calls of the demo's past days that ended by ``at`` are imported with their
+charges at their end times, so the ledger stays in time order with the fundings.
+
+- **contoso**: ``CALL_DAYS`` days of traffic, about 30 calls a working day (a quarter of
+  that at weekends): mostly covered by the plan and conferencing pools; international
+  calls, conference dial-out outside Zone A and calls to the toll-free number are paid
+  from credits.
+- **fabrikam**: about 8 calls a working day, nearly all covered by its pools. Paid calls
+  are made only in the last days and while the balance is above 4.00 GBP: its balance
+  stays near zero, not below.
+
+Idempotent: the calls of a day are the same on every run (same UsageIds), and days that
+already hold simulated calls are skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from accounts.models import Tenant
+from credits.models import CreditAccount, TollFreeNumber, UsageSource
+from credits.ledger.selectors import balance_at
+from credits.usage.selectors import simulation_tenant
+from credits.usage.services.rates import sample_rates_load
+from credits.usage.services.simulation import simulated_days
+from credits.usage.services.imports import ChargeAt, UsageImported, usage_import
+from credits.usage.telephony.records import HEADER
+from credits.usage.telephony.simulator import calls_simulate
+
+CALL_DAYS = 75
+
+
+@dataclass(frozen=True)
+class CallScenario:
+    calls_per_day: int
+    paid_floor: Decimal  # paid calls are made only while the balance is above it
+    paid_days: int | None = None  # and only in the last paid_days days (None: always)
+    toll_free: tuple[str, ...] = ()
+
+
+CALL_SCENARIOS: dict[str, CallScenario] = {
+    "contoso": CallScenario(
+        calls_per_day=30, paid_floor=Decimal("0"), toll_free=("+18005550199",)
+    ),
+    # The credit history spends Fabrikam's funds down to 8.40 by ten days ago; paid calls
+    # come after that, and stop before the balance reaches zero.
+    "fabrikam": CallScenario(calls_per_day=8, paid_floor=Decimal("4.00"), paid_days=9),
+}
+
+
+def _end(row: dict[str, str]) -> datetime:
+    return datetime.fromisoformat(row["End Time"])
+
+
+@dataclass
+class CallHistory:
+    """The ``before_posting`` hook that imports the demo's calls in time order."""
+
+    tenant: Tenant
+    scenario: CallScenario
+    now: datetime
+    days: int = CALL_DAYS
+    result: UsageImported = field(init=False)
+    _pending: dict[date, list[dict[str, str]]] = field(default_factory=dict, init=False)
+    _todo: list[date] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self.result = UsageImported(currency=self.tenant.currency)
+        today = self.now.astimezone(UTC).date()
+        all_days = [today - timedelta(days=n) for n in range(self.days, 0, -1)]
+        done = simulated_days(tenant=self.tenant, days=all_days)
+        self._todo = [day for day in all_days if day not in done]
+        self._sim = None
+
+    def __call__(self, account: CreditAccount, until: datetime) -> None:
+        for rows in self.take(account, until):
+            self.record(calls_import(tenant=self.tenant, rows=rows))
+
+    def take(self, account: CreditAccount, until: datetime) -> list[list[dict[str, str]]]:
+        """The calls that ended by ``until`` and are not imported yet, day by day (a day's
+        calls are generated when its start is reached); the caller imports them."""
+        taken = []
+        for day in list(self._todo):
+            if datetime.combine(day, time(), tzinfo=UTC) > until:
+                break
+            if day not in self._pending:
+                self._pending[day] = self._generate(account, day)
+            rows = self._pending[day]
+            taken.append([row for row in rows if _end(row) <= until])
+            self._pending[day] = [row for row in rows if _end(row) > until]
+            if not self._pending[day]:
+                self._todo.remove(day)
+        return taken
+
+    def preview(self, day: date) -> list[dict[str, str]]:
+        """The calls ``take`` will generate for ``day`` (none if they are taken already),
+        assuming the balance allows paid calls then: for forecasts."""
+        if day not in self._todo:
+            return []
+        if day in self._pending:
+            return list(self._pending[day])
+        return self._simulate(day, balance_ok=True)
+
+    def _generate(self, account: CreditAccount, day: date) -> list[dict[str, str]]:
+        balance_ok = balance_at(account=account) > self.scenario.paid_floor
+        return self._simulate(day, balance_ok=balance_ok)
+
+    def _simulate(self, day: date, *, balance_ok: bool) -> list[dict[str, str]]:
+        if self._sim is None:
+            self._sim = simulation_tenant(tenant=self.tenant)
+        today = self.now.astimezone(UTC).date()
+        paid_days = self.scenario.paid_days
+        allow_paid = balance_ok and (paid_days is None or (today - day).days <= paid_days)
+        return calls_simulate(
+            tenant=self._sim, day=day, calls=self.scenario.calls_per_day, allow_paid=allow_paid
+        )
+
+    def record(self, part: UsageImported) -> None:
+        """Count an import of this history's calls in ``result``."""
+        self.result.imported += part.imported
+        self.result.duplicates += part.duplicates
+        self.result.rejected += part.rejected
+        self.result.conflicts += part.conflicts
+        self.result.amount_charged += part.amount_charged
+        self.result.calls_charged += part.calls_charged
+
+
+def calls_import(*, tenant: Tenant, rows: list[dict[str, str]]) -> UsageImported:
+    """Import simulated calls in one transaction, each charged at its end (in time order:
+    the rows must all end after the account's latest entry)."""
+    if not rows:
+        return UsageImported(currency=tenant.currency)
+    rows.sort(key=_end)
+    return usage_import(
+        tenant=tenant, records=list(enumerate(rows, start=1)), source=UsageSource.SIMULATOR,
+        charge_at=ChargeAt.CALL_END, chunk_size=None,
+    )
+
+
+def call_history_prepare(*, tenant: Tenant, scenario: str, now: datetime) -> CallHistory | None:
+    """Sample rates and toll-free numbers for the demo, and the hook that imports the
+    tenant's calls (None for a tenant without a call scenario)."""
+    spec = CALL_SCENARIOS.get(scenario)
+    if spec is None:
+        return None
+    sample_rates_load()
+    for number in spec.toll_free:
+        TollFreeNumber.objects.get_or_create(
+            number=number,
+            defaults={"tenant": tenant, "country": tenant.country, "label": "Customer service"},
+        )
+    return CallHistory(tenant=tenant, scenario=spec, now=now)
+
+
+__all__ = [
+    "CALL_SCENARIOS", "HEADER", "CallHistory", "call_history_prepare", "calls_import",
+]

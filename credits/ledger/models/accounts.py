@@ -1,0 +1,167 @@
+"""The credit account: one per tenant, holding the cached balance and recharge settings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models.tenants import validate_currency
+from credits.common.money import ZERO, currency_decimals, money_field
+
+
+class CreditAccountStatus(models.TextChoices):
+    """Active: normal. Suspended: no new paid calls may start (the call authorization
+    decides), but the ledger still posts. Closed: no new funds or charges; expiries,
+    adjustments and reversals still post."""
+
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+
+
+class CreditAccountQuerySet(models.QuerySet):
+    def for_tenant(self, tenant) -> CreditAccountQuerySet:
+        return self.filter(tenant=tenant)
+
+    def open(self) -> CreditAccountQuerySet:
+        return self.exclude(status=CreditAccountStatus.CLOSED)
+
+
+class CreditAccount(models.Model):
+    """A tenant's Communications Credits: the balance, its deficit and recharge settings.
+
+    ``balance`` and ``deficit`` are caches the ledger service keeps in the same transaction
+    as each posting: ``balance`` is the sum of the account's entries and equals the sum of
+    its lots' remaining amounts minus ``deficit``. Nothing else writes them.
+    """
+
+    tenant = models.OneToOneField(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="credit_account",
+        verbose_name=_("tenant"),
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, validators=[validate_currency],
+        help_text=_("ISO 4217 code; every amount of the account is in it. Never changes."),
+    )
+    balance = money_field(
+        _("balance"), default=ZERO, editable=False,
+        help_text=_(
+            "Sum of the ledger entries. It counts funds past their expiry until the expiry "
+            "run writes their entry; the usable balance never does."
+        ),
+    )
+    deficit = money_field(
+        _("deficit"), default=ZERO, editable=False,
+        help_text=_(
+            "Usage charged beyond all funds (negative balance policy); the next funding "
+            "covers it first."
+        ),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=CreditAccountStatus.choices,
+        default=CreditAccountStatus.ACTIVE,
+    )
+    auto_recharge_enabled = models.BooleanField(_("auto-recharge"), default=False)
+    recharge_amount = money_field(
+        _("recharge with"), null=True, blank=True,
+        help_text=_("Amount bought by each auto-recharge."),
+    )
+    recharge_trigger = money_field(
+        _("when the balance falls below"), null=True, blank=True,
+        help_text=_("Auto-recharge starts when the balance falls below this amount."),
+    )
+    monthly_recharge_limit = money_field(
+        _("monthly recharge limit"), null=True, blank=True,
+        help_text=_("Optional cap on auto-recharges per calendar month; empty means no cap."),
+    )
+    recharge_settings_updated_at = models.DateTimeField(
+        _("recharge settings changed at"), null=True, blank=True, editable=False,
+        help_text=_("A change lets a failed auto-recharge be tried again at once."),
+    )
+    last_posted_at = models.DateTimeField(
+        _("last posting at"), null=True, blank=True, editable=False,
+        help_text=_("Time of the latest entry; the ledger is kept in time order."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    objects = CreditAccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tenant__name"]
+        verbose_name = _("credit account")
+        verbose_name_plural = _("credit accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="credits_account_currency_iso3"
+            ),
+            models.CheckConstraint(
+                condition=Q(deficit__gte=0), name="credits_account_deficit_not_negative"
+            ),
+            # balance = sum(remaining of lots) - deficit, and lots never go below zero.
+            models.CheckConstraint(
+                condition=Q(balance__gte=-F("deficit")), name="credits_account_balance_floor"
+            ),
+            models.CheckConstraint(
+                condition=Q(recharge_amount__isnull=True) | Q(recharge_amount__gt=0),
+                name="credits_account_recharge_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(recharge_trigger__isnull=True) | Q(recharge_trigger__gte=0),
+                name="credits_account_recharge_trigger_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_recharge_limit__isnull=True) | Q(monthly_recharge_limit__gt=0),
+                name="credits_account_recharge_limit_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(auto_recharge_enabled=False)
+                | Q(recharge_amount__isnull=False, recharge_trigger__isnull=False),
+                name="credits_account_auto_recharge_configured",
+                violation_error_message=_(
+                    "Auto-recharge needs a recharge amount and a trigger amount."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_recharge_limit__isnull=True)
+                | Q(recharge_amount__isnull=True)
+                | Q(monthly_recharge_limit__gte=F("recharge_amount")),
+                name="credits_account_recharge_limit_covers_one_recharge",
+                violation_error_message=_(
+                    "The monthly recharge limit must allow at least one recharge."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} ({self.currency})"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.currency:
+            return
+        decimals = currency_decimals(self.currency)
+        errors = {}
+        for name in ("recharge_amount", "recharge_trigger", "monthly_recharge_limit"):
+            value: Decimal | None = getattr(self, name)
+            if value is None:
+                continue
+            exponent = value.normalize().as_tuple().exponent
+            if isinstance(exponent, int) and -exponent > decimals:
+                errors[name] = _("Use at most %(n)d decimal places in %(currency)s.") % {
+                    "n": decimals, "currency": self.currency,
+                }
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == CreditAccountStatus.CLOSED
+
+    @property
+    def currency_decimals(self) -> int:
+        return currency_decimals(self.currency)

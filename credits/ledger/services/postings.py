@@ -1,0 +1,852 @@
+"""The ledger: the only code that moves money (DESIGN §1 and §3).
+
+Accounting model
+----------------
+- **Entries.** Every posting writes exactly one ``LedgerEntry`` with a signed ``amount``;
+  the account's cached ``balance`` is the sum of its entries, updated in the same
+  transaction, and each entry records ``balance_after``.
+- **Lots.** Every funding (purchase, top-up, auto-recharge, credit adjustment) creates a
+  ``FundLot`` that expires 12 calendar months after it was bought. A lot's ``remaining``
+  changes only through ``LotMovement`` rows of entries, so it always equals their sum.
+- **Deficit.** Under the negative balance policy a call that was allowed is charged in
+  full when it ends; what no usable lot can pay becomes ``account.deficit``. So, always:
+  ``balance == sum(lot.remaining) - deficit``, and for every entry
+  ``amount == sum(its movements) - (deficit after - deficit before)``.
+- **A deficit exists only while no unexpired lot has funds**: a credit covers the deficit
+  before anything reaches a lot (so the next funding covers it first), and a debit empties
+  the usable lots before it grows the deficit.
+
+Rules
+-----
+- A debit draws from the lot **expiring first** (then the older, then the lower id),
+  splitting across lots, and only from lots unexpired at the posting time.
+- Funds expire at ``expires_at`` (a lot is usable while ``at < expires_at``).
+  ``funds_expire`` forfeits exactly each expired lot's remaining amount with one expiry
+  entry per lot; a second run finds nothing left and writes nothing. Every posting first
+  expires the account's due lots, so expired funds are never spent, and ``balance_at``
+  leaves them out even before any expiry entry is written.
+- A reversal posts the opposite amount and points at the original; an entry is reversed
+  at most once, and expiries and reversals are not reversible (correct them with an
+  adjustment). Reversing a funding takes the lot's remaining funds, then draws the rest
+  like a charge (it may create a deficit: the funds were spent). Reversing a charge is a
+  credit: it covers the deficit first, then goes back to the unexpired lots it came from
+  (latest-expiring first); what cannot go back becomes a new adjustment lot.
+- **Time.** Postings take effect at ``at`` (default: now, read after the lock). The
+  ledger is kept in time order: an explicit ``at`` before the account's latest entry is
+  refused. Pass ``at`` only to replay history (the demo, tests).
+- **Idempotency.** Every posting carries a key, unique per account. The same key with
+  the same content (operation, amount, currency, source, reference; not the memo, the
+  acting user or the time) returns the first entry and writes nothing; with different
+  content it raises ``IdempotencyConflict`` and writes nothing. Keys starting with
+  ``ledger:`` are reserved for entries the ledger writes itself (expiries).
+- **Transactions and locking.** Each function runs in ``transaction.atomic()`` and
+  starts by locking the account row (``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL; on
+  SQLite the ``IMMEDIATE`` transaction mode serializes writers). All writes to an
+  account's lots and entries happen under that lock, so postings of one account are
+  serialized and no interleaving can lose an update, double-spend a lot or apply a key
+  twice (the key is looked up after the lock is held). The block is not ``durable``: a
+  calling service (an order being paid, a call being rated) may wrap the posting in its
+  own transaction so both commit or neither does; when called outside a transaction the
+  block is the transaction. New values are computed in Python with ``Decimal`` under the
+  lock and written as values, never as SQL arithmetic (exact on SQLite as well).
+- **Batches.** ``usage_charge_many`` posts many usage charges (rated calls) in one
+  transaction with the same rules and the same entries, fingerprints and lot movements
+  as one ``usage_charge`` per charge: one lock, one idempotency lookup, FIFO draw-down
+  computed in memory in time order (the expiry step runs again wherever a lot with funds
+  expires between two charges), then bulk inserts and one update of each lot and of the
+  account.
+- Admin-initiated changes are audited (``accounts`` audit log) in the same transaction:
+  fundings with an acting user, and every adjustment and reversal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.services import audit_record
+from credits.common.bulk import copy_available, ids_allocate, rows_insert
+from credits.common.dates import lot_expires_at
+from credits.exceptions import (
+    AccountClosed,
+    EntryNotReversible,
+    IdempotencyConflict,
+    InsufficientCredits,
+    InvalidAmount,
+    LedgerError,
+)
+from credits.models import (
+    FUNDING_KIND,
+    REVERSIBLE_KINDS,
+    CreditAccount,
+    EntryKind,
+    FundLot,
+    FundSource,
+    LedgerEntry,
+    LotMovement,
+)
+from credits.common.money import (
+    MONEY_DECIMAL_PLACES,
+    MONEY_LIMIT,
+    ZERO,
+    amount_validate,
+    currency_decimals,
+)
+from credits.ledger.selectors import balance_at
+from credits.ledger.checks import (
+    RESERVED_KEY_PREFIX,
+    actor_check,
+    aware_check,
+    entry_replayed,
+    key_check,
+    request_fingerprint,
+    texts_check,
+)
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+__all__ = [
+    "balance_at",
+    "entry_adjust",
+    "entry_reverse",
+    "funds_add",
+    "funds_expire",
+    "funds_expire_due",
+    "UsageCharge",
+    "UsageChargesPosted",
+    "usage_charge",
+    "usage_charge_many",
+]
+
+_FUNDING_SOURCES = frozenset({FundSource.PURCHASE, FundSource.TOP_UP, FundSource.AUTO_RECHARGE})
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def funds_add(
+    *,
+    account: CreditAccount,
+    amount: Decimal,
+    currency: str,
+    source: str,
+    idempotency_key: str,
+    acting_user: User | None = None,
+    reference_type: str = "",
+    reference_id: str = "",
+    memo: str = "",
+    at: datetime | None = None,
+) -> LedgerEntry:
+    """Add funds as a new lot; a deficit is covered first. Returns the funding entry.
+
+    ``source`` is a purchase, a manual top-up or an auto-recharge (adjustments go through
+    ``entry_adjust``). Amounts have at most the currency's minor-unit decimals.
+    """
+    if source not in _FUNDING_SOURCES:
+        raise LedgerError(
+            f"{source!r} is not a funding source: use purchase, top_up or auto_recharge "
+            "(adjustments go through entry_adjust)."
+        )
+    amount = amount_validate(
+        amount, currency=currency, account_currency=account.currency,
+        decimals=currency_decimals(account.currency),
+    )
+    reference_type, reference_id, memo = texts_check(
+        reference_type=reference_type, reference_id=reference_id, memo=memo
+    )
+    fingerprint = request_fingerprint(
+        "funds_add", amount=amount, currency=currency, source=source,
+        reference_type=reference_type, reference_id=reference_id,
+    )
+
+    def write(locked: CreditAccount, moment: datetime) -> LedgerEntry:
+        before = locked.balance
+        entry = _fund(
+            locked, moment, amount=amount, source=source, kind=FUNDING_KIND[source],
+            key=idempotency_key, fingerprint=fingerprint, acting_user=acting_user,
+            reference_type=reference_type, reference_id=reference_id, memo=memo,
+        )
+        if acting_user is not None:
+            _audit(locked, acting_user, "credits.funds_add", entry=entry, before=before)
+        return entry
+
+    return _posting(
+        account, key=idempotency_key, fingerprint=fingerprint, at=at, acting_user=acting_user,
+        require_open=True, describe=f"{source} of {amount} {currency}", write=write,
+    )
+
+
+def usage_charge(
+    *,
+    account: CreditAccount,
+    amount: Decimal,
+    currency: str,
+    idempotency_key: str,
+    reference_type: str = "",
+    reference_id: str = "",
+    memo: str = "",
+    at: datetime | None = None,
+) -> LedgerEntry:
+    """Charge usage in full, drawing from the lot expiring first; the rest becomes a deficit.
+
+    The caller decided the call could start (balance above zero then); once it ended it is
+    charged in full even if that takes the balance below zero (negative balance policy).
+    Rated charges may have up to 4 decimals.
+    """
+    amount = amount_validate(
+        amount, currency=currency, account_currency=account.currency,
+        decimals=MONEY_DECIMAL_PLACES,
+    )
+    reference_type, reference_id, memo = texts_check(
+        reference_type=reference_type, reference_id=reference_id, memo=memo
+    )
+    fingerprint = request_fingerprint(
+        "usage_charge", amount=amount, currency=currency,
+        reference_type=reference_type, reference_id=reference_id,
+    )
+
+    def write(locked: CreditAccount, moment: datetime) -> LedgerEntry:
+        moves, _shortfall = _draw(locked, amount, moment)
+        return _post(
+            locked, moment, kind=EntryKind.USAGE, amount=-amount, moves=moves,
+            key=idempotency_key, fingerprint=fingerprint,
+            reference_type=reference_type, reference_id=reference_id, memo=memo,
+        )
+
+    return _posting(
+        account, key=idempotency_key, fingerprint=fingerprint, at=at, acting_user=None,
+        require_open=True, describe=f"usage of {amount} {currency}", write=write,
+    )
+
+
+@dataclass(frozen=True)
+class UsageCharge:
+    """One charge of a ``usage_charge_many`` batch (the arguments of ``usage_charge``)."""
+
+    amount: Decimal
+    currency: str
+    idempotency_key: str
+    reference_type: str = ""
+    reference_id: str = ""
+    memo: str = ""
+    at: datetime | None = None
+
+
+@dataclass
+class UsageChargesPosted:
+    """What a batch did: the entry of every key (new or replayed) and the counts."""
+
+    entries: dict[str, LedgerEntry] = field(default_factory=dict)
+    posted: int = 0
+    duplicates: int = 0
+
+
+def usage_charge_many(
+    *, account: CreditAccount, charges: Sequence[UsageCharge]
+) -> UsageChargesPosted:
+    """Post many usage charges at once: the batch form of ``usage_charge``.
+
+    Same rules, same entries: each charge is validated like ``usage_charge``, writes one
+    usage entry keyed by its idempotency key with the same fingerprint (so a charge
+    posted by either function is a replay for the other), draws from the lots expiring
+    first and puts what no lot can pay into the deficit. Charges take effect in time
+    order (``at``, default now; a batch may not reach back before the account's latest
+    entry). A key already used with the same content is a duplicate and writes nothing;
+    with different content the whole batch is refused with ``IdempotencyConflict``, and
+    so is one key used twice in the batch for different charges. Validation errors, a
+    closed account or a conflict write nothing at all.
+    """
+    prepared = [_charge_prepare(account, charge) for charge in charges]
+    result = UsageChargesPosted()
+    if not prepared:
+        return result
+    with transaction.atomic():
+        locked = _lock(account)
+        existing: dict[str, tuple[int, str]] = {}
+        keys = list(dict.fromkeys(item.key for item in prepared))
+        for start in range(0, len(keys), _KEY_CHUNK):
+            rows = LedgerEntry.objects.filter(
+                account=locked, idempotency_key__in=keys[start : start + _KEY_CHUNK]
+            ).values_list("idempotency_key", "pk", "fingerprint")
+            existing.update((key, (pk, fingerprint)) for key, pk, fingerprint in rows)
+        fresh: list[_PreparedCharge] = []
+        batch_keys: dict[str, _PreparedCharge] = {}
+        replayed: list[str] = []
+        for item in prepared:
+            found = existing.get(item.key)
+            if found is not None:
+                if found[1] != item.fingerprint:
+                    raise IdempotencyConflict(
+                        f"The idempotency key {item.key!r} was already used on this credit "
+                        f"account for entry #{found[0]}; this request (usage of "
+                        f"{item.amount} {locked.currency}) is different, so nothing was "
+                        "posted.",
+                        key=item.key, entry_id=found[0],
+                    )
+                replayed.append(item.key)
+                continue
+            first = batch_keys.get(item.key)
+            if first is not None:
+                if first.fingerprint != item.fingerprint:
+                    raise LedgerError(
+                        f"The idempotency key {item.key!r} is used twice in this batch for "
+                        "different charges; nothing was posted."
+                    )
+                replayed.append(item.key)
+                continue
+            batch_keys[item.key] = item
+            fresh.append(item)
+        if fresh:
+            if locked.is_closed:
+                raise AccountClosed(
+                    f"The credit account of {locked.tenant} is closed: it takes no new funds "
+                    "or charges."
+                )
+            default_moment = _posting_time(locked, None)
+            timed = sorted(
+                ((item.at or default_moment, item) for item in fresh), key=lambda pair: pair[0]
+            )
+            _posting_time(locked, timed[0][0])  # refuses a batch reaching back in time
+            for entry in _charge_run(locked, timed):
+                result.entries[entry.idempotency_key] = entry
+            result.posted = len(fresh)
+        if replayed:
+            unique = list(dict.fromkeys(replayed))
+            for start in range(0, len(unique), _KEY_CHUNK):
+                for entry in LedgerEntry.objects.filter(
+                    account=locked, idempotency_key__in=unique[start : start + _KEY_CHUNK]
+                ):
+                    result.entries.setdefault(entry.idempotency_key, entry)
+            result.duplicates = len(replayed)
+    _sync(account, locked)
+    return result
+
+
+def entry_adjust(
+    *,
+    account: CreditAccount,
+    amount: Decimal,
+    currency: str,
+    memo: str,
+    idempotency_key: str,
+    acting_user: User | None = None,
+    reference_type: str = "",
+    reference_id: str = "",
+    at: datetime | None = None,
+) -> LedgerEntry:
+    """Post a correction: a positive amount adds an adjustment lot, a negative one draws
+    from the lots expiring first and may not exceed the usable funds (no deficit).
+
+    ``memo`` (the reason) is required; the adjustment is audited.
+    """
+    if isinstance(amount, Decimal) and amount.is_finite() and amount < 0:
+        magnitude, sign = -amount, -1
+    else:
+        magnitude, sign = amount, 1
+    magnitude = amount_validate(
+        magnitude, currency=currency, account_currency=account.currency,
+        decimals=currency_decimals(account.currency),
+    )
+    if not isinstance(memo, str) or not memo.strip():
+        raise LedgerError("An adjustment needs a reason in its memo.")
+    reference_type, reference_id, memo = texts_check(
+        reference_type=reference_type, reference_id=reference_id, memo=memo.strip()
+    )
+    signed = magnitude * sign
+    fingerprint = request_fingerprint(
+        "entry_adjust", amount=signed, currency=currency,
+        reference_type=reference_type, reference_id=reference_id,
+    )
+
+    def write(locked: CreditAccount, moment: datetime) -> LedgerEntry:
+        before = locked.balance
+        common = {
+            "key": idempotency_key, "fingerprint": fingerprint, "acting_user": acting_user,
+            "reference_type": reference_type, "reference_id": reference_id, "memo": memo,
+        }
+        if sign > 0:
+            entry = _fund(
+                locked, moment, amount=magnitude, source=FundSource.ADJUSTMENT,
+                kind=EntryKind.ADJUSTMENT, **common,
+            )
+        else:
+            moves, shortfall = _draw(locked, magnitude, moment)
+            if shortfall:
+                usable = magnitude - shortfall
+                raise InsufficientCredits(
+                    f"Cannot take {magnitude} {locked.currency}: only {usable} "
+                    f"{locked.currency} of unexpired funds are left."
+                )
+            entry = _post(
+                locked, moment, kind=EntryKind.ADJUSTMENT, amount=signed, moves=moves, **common
+            )
+        _audit(locked, acting_user, "credits.entry_adjust", entry=entry, before=before)
+        return entry
+
+    return _posting(
+        account, key=idempotency_key, fingerprint=fingerprint, at=at, acting_user=acting_user,
+        require_open=False, describe=f"adjustment of {signed:+} {currency}", write=write,
+    )
+
+
+def entry_reverse(
+    *,
+    entry: LedgerEntry,
+    memo: str,
+    idempotency_key: str,
+    acting_user: User | None = None,
+    at: datetime | None = None,
+) -> LedgerEntry:
+    """Post the entry's opposite, pointing at it. Each entry is reversed at most once."""
+    if entry.pk is None:
+        raise LedgerError("Only a saved ledger entry can be reversed.")
+    if not isinstance(memo, str) or not memo.strip():
+        raise LedgerError("A reversal needs a reason in its memo.")
+    (memo,) = texts_check(memo=memo.strip())
+    fingerprint = request_fingerprint("entry_reverse", entry=entry.pk)
+    account = entry.account
+
+    def write(locked: CreditAccount, moment: datetime) -> LedgerEntry:
+        original = LedgerEntry.objects.get(pk=entry.pk)
+        if original.kind not in REVERSIBLE_KINDS:
+            raise EntryNotReversible(
+                f"Entry #{original.pk} is a {original.get_kind_display().lower()} entry, which "
+                "cannot be reversed; post an adjustment instead."
+            )
+        done = LedgerEntry.objects.filter(reverses=original).values_list("pk", flat=True).first()
+        if done is not None:
+            raise EntryNotReversible(f"Entry #{original.pk} was already reversed by entry #{done}.")
+        before = locked.balance
+        if original.amount > 0:
+            moves, lot = _reverse_credit(locked, original, moment), None
+        else:
+            moves, lot = _reverse_debit(locked, original, moment)
+        reversal = _post(
+            locked, moment, kind=EntryKind.REVERSAL, amount=-original.amount, moves=moves, lot=lot,
+            reverses=original, key=idempotency_key, fingerprint=fingerprint,
+            acting_user=acting_user, reference_type="entry", reference_id=str(original.pk),
+            memo=memo,
+        )
+        _audit(locked, acting_user, "credits.entry_reverse", entry=reversal, before=before)
+        return reversal
+
+    return _posting(
+        account, key=idempotency_key, fingerprint=fingerprint, at=at, acting_user=acting_user,
+        require_open=False, describe=f"reversal of entry #{entry.pk}", write=write,
+    )
+
+
+def funds_expire(*, account: CreditAccount, at: datetime | None = None) -> list[LedgerEntry]:
+    """Forfeit the remaining funds of every lot expired as of ``at`` (default: now).
+
+    One expiry entry per lot, for exactly its remaining amount; lots already forfeited
+    have nothing left, so running it again writes nothing. Returns the entries written.
+    """
+    as_of = at or timezone.now()
+    aware_check(as_of)
+    with transaction.atomic():
+        locked = _lock(account)
+        last = locked.last_posted_at
+        posted_at = max(as_of, last) if last is not None else as_of
+        entries = _expire_due(locked, as_of=as_of, posted_at=posted_at)
+    _sync(account, locked)
+    return entries
+
+
+def funds_expire_due(*, at: datetime | None = None) -> int:
+    """Run ``funds_expire`` for every account with expired funds left; one transaction
+    per account. Returns the number of expiry entries written."""
+    as_of = at or timezone.now()
+    account_ids = (
+        FundLot.objects.due_for_expiry(as_of).order_by().values_list("account_id", flat=True)
+    )
+    written = 0
+    for account in CreditAccount.objects.filter(pk__in=set(account_ids)).order_by("pk"):
+        written += len(funds_expire(account=account, at=as_of))
+    return written
+
+
+# ------------------------------------------------------------------------------ internals
+
+
+@dataclass
+class _Move:
+    """A change to one lot's remaining amount; ``stored`` when the lot row already has it."""
+
+    lot: FundLot
+    delta: Decimal
+    stored: bool = False
+
+
+def _posting(
+    account: CreditAccount,
+    *,
+    key: str,
+    fingerprint: str,
+    at: datetime | None,
+    acting_user: User | None,
+    require_open: bool,
+    describe: str,
+    write: Callable[[CreditAccount, datetime], LedgerEntry],
+) -> LedgerEntry:
+    """Lock, replay or check, expire due lots, write; the frame of every posting."""
+    key = key_check(key)
+    if at is not None:
+        aware_check(at)
+    with transaction.atomic():
+        locked = _lock(account)
+        entry = entry_replayed(locked, key, fingerprint, describe)
+        if entry is None:
+            if require_open and locked.is_closed:
+                raise AccountClosed(
+                    f"The credit account of {locked.tenant} is closed: it takes no new funds "
+                    "or charges."
+                )
+            actor_check(locked, acting_user)
+            moment = _posting_time(locked, at)
+            _expire_due(locked, as_of=moment, posted_at=moment)
+            entry = write(locked, moment)
+    _sync(account, locked)
+    return entry
+
+
+def _lock(account: CreditAccount) -> CreditAccount:
+    if account.pk is None:
+        raise LedgerError("The credit account must be saved before money moves.")
+    # FOR NO KEY UPDATE: serializes postings of the account, yet lets other transactions
+    # insert rows that reference it (FOR KEY SHARE) without waiting.
+    return CreditAccount.objects.select_for_update(no_key=True).get(pk=account.pk)
+
+
+def _sync(account: CreditAccount, locked: CreditAccount) -> None:
+    """Leave the caller's instance showing the state the posting left."""
+    account.balance = locked.balance
+    account.deficit = locked.deficit
+    account.last_posted_at = locked.last_posted_at
+    account.status = locked.status
+
+
+def _posting_time(account: CreditAccount, at: datetime | None) -> datetime:
+    last = account.last_posted_at
+    if at is None:
+        now = timezone.now()
+        return max(now, last) if last is not None else now
+    if last is not None and at < last:
+        raise LedgerError(
+            f"The posting time {at.isoformat()} is before the account's latest entry "
+            f"({last.isoformat()}); the ledger is kept in time order."
+        )
+    return at
+
+
+def _audit(
+    account: CreditAccount, actor: User | None, action: str, *, entry: LedgerEntry, before: Decimal
+) -> None:
+    audit_record(
+        tenant=account.tenant,
+        actor=actor,
+        action=action,
+        target=f"Credit account {account.pk} · entry #{entry.pk}",
+        before={"balance": str(before)},
+        after={
+            "balance": str(account.balance),
+            "entry": entry.pk,
+            "kind": entry.kind,
+            "amount": str(entry.amount),
+            "memo": entry.memo,
+        },
+    )
+
+
+def _draw(
+    account: CreditAccount, amount: Decimal, at: datetime, *, exclude_lot: int | None = None
+) -> tuple[list[_Move], Decimal]:
+    """Take ``amount`` from the unexpired lots, expiring first; return moves and shortfall."""
+    lots = FundLot.objects.for_account(account).active(at).draw_order()
+    if exclude_lot is not None:
+        lots = lots.exclude(pk=exclude_lot)
+    moves: list[_Move] = []
+    left = amount
+    for lot in lots:
+        if not left:
+            break
+        take = min(lot.remaining, left)
+        moves.append(_Move(lot, -take))
+        left -= take
+    return moves, left
+
+
+def _new_lot(
+    account: CreditAccount, moment: datetime, *, source: str, amount: Decimal, remaining: Decimal
+) -> tuple[FundLot, list[_Move]]:
+    lot = FundLot.objects.create(
+        account=account, source=source, amount=amount, remaining=remaining,
+        purchased_at=moment, expires_at=lot_expires_at(moment),
+    )
+    return lot, ([_Move(lot, remaining, stored=True)] if remaining else [])
+
+
+def _fund(
+    account: CreditAccount, moment: datetime, *, amount: Decimal, source: str, kind: str, **post
+) -> LedgerEntry:
+    covered = min(amount, account.deficit)
+    lot, moves = _new_lot(account, moment, source=source, amount=amount, remaining=amount - covered)
+    return _post(account, moment, kind=kind, amount=amount, moves=moves, lot=lot, **post)
+
+
+def _reverse_credit(account: CreditAccount, original: LedgerEntry, moment: datetime) -> list[_Move]:
+    lot = FundLot.objects.get(pk=original.lot_id)
+    if lot.expires_at <= moment:
+        raise EntryNotReversible(
+            f"The funds of entry #{original.pk} expired on {lot.expires_at:%Y-%m-%d}; "
+            "post an adjustment instead."
+        )
+    moves = [_Move(lot, -lot.remaining)] if lot.remaining else []
+    rest, _shortfall = _draw(account, original.amount - lot.remaining, moment, exclude_lot=lot.pk)
+    return moves + rest
+
+
+def _reverse_debit(
+    account: CreditAccount, original: LedgerEntry, moment: datetime
+) -> tuple[list[_Move], FundLot | None]:
+    amount = -original.amount
+    left = amount - min(amount, account.deficit)
+    moves: list[_Move] = []
+    drawn = original.movements.select_related("lot").order_by("-lot__expires_at", "-lot_id")
+    for movement in drawn:
+        lot = movement.lot
+        if not left:
+            break
+        if lot.expires_at <= moment:
+            continue
+        put = min(-movement.amount, left, lot.amount - lot.remaining)
+        if put > 0:
+            moves.append(_Move(lot, put))
+            left -= put
+    if not left:
+        return moves, None
+    lot, new = _new_lot(account, moment, source=FundSource.ADJUSTMENT, amount=left, remaining=left)
+    return moves + new, lot
+
+
+def _expire_due(
+    account: CreditAccount, *, as_of: datetime, posted_at: datetime
+) -> list[LedgerEntry]:
+    entries = []
+    for lot in FundLot.objects.for_account(account).due_for_expiry(as_of).draw_order():
+        amount = -lot.remaining
+        entries.append(
+            _post(
+                account, posted_at, kind=EntryKind.EXPIRY, amount=amount,
+                moves=[_Move(lot, amount)], lot=lot,
+                key=f"{RESERVED_KEY_PREFIX}expiry:lot:{lot.pk}",
+                fingerprint=request_fingerprint("funds_expire", lot=lot.pk, amount=amount),
+                reference_type="lot", reference_id=str(lot.pk),
+                memo=f"Unused funds of lot {lot.pk} expired on {lot.expires_at:%Y-%m-%d}.",
+            )
+        )
+    return entries
+
+
+def _post(
+    account: CreditAccount,
+    moment: datetime,
+    *,
+    kind: str,
+    amount: Decimal,
+    moves: Iterable[_Move],
+    key: str,
+    fingerprint: str,
+    lot: FundLot | None = None,
+    reverses: LedgerEntry | None = None,
+    acting_user: User | None = None,
+    reference_type: str = "",
+    reference_id: str = "",
+    memo: str = "",
+) -> LedgerEntry:
+    """Write one entry, its lot movements, the lots and the account's cached figures."""
+    moves = list(moves)
+    balance_after = account.balance + amount
+    deficit_after = account.deficit + sum((m.delta for m in moves), ZERO) - amount
+    if deficit_after < 0:  # pragma: no cover - a bug in this module, never a caller's error
+        raise LedgerError(f"Internal ledger error: entry would leave a deficit of {deficit_after}.")
+    if abs(balance_after) >= MONEY_LIMIT or deficit_after >= MONEY_LIMIT:
+        raise InvalidAmount(
+            f"The balance would leave the range the ledger can hold ({MONEY_LIMIT:,})."
+        )
+    entry = LedgerEntry.objects.create(
+        account=account, kind=kind, amount=amount, balance_after=balance_after, lot=lot,
+        reverses=reverses, reference_type=reference_type, reference_id=reference_id,
+        acting_user=acting_user, idempotency_key=key, fingerprint=fingerprint, memo=memo,
+        created_at=moment,
+    )
+    movements = []
+    for move in moves:
+        if not move.stored:
+            move.lot.remaining += move.delta
+            FundLot.objects.filter(pk=move.lot.pk).update(remaining=move.lot.remaining)
+        movements.append(
+            LotMovement(
+                entry=entry, lot=move.lot, amount=move.delta, remaining_after=move.lot.remaining
+            )
+        )
+    LotMovement.objects.bulk_create(movements)
+    CreditAccount.objects.filter(pk=account.pk).update(
+        balance=balance_after, deficit=deficit_after, last_posted_at=moment
+    )
+    account.balance, account.deficit, account.last_posted_at = balance_after, deficit_after, moment
+    return entry
+
+
+# ------------------------------------------------------------------- batch internals
+
+_KEY_CHUNK = 500  # keys per IN (...) lookup, well under every backend's parameter limit
+_BULK_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class _PreparedCharge:
+    key: str
+    fingerprint: str
+    amount: Decimal
+    reference_type: str
+    reference_id: str
+    memo: str
+    at: datetime | None
+
+
+def _charge_prepare(account: CreditAccount, charge: UsageCharge) -> _PreparedCharge:
+    """Validate one charge of a batch exactly as ``usage_charge`` validates its arguments."""
+    amount = amount_validate(
+        charge.amount, currency=charge.currency, account_currency=account.currency,
+        decimals=MONEY_DECIMAL_PLACES,
+    )
+    reference_type, reference_id, memo = texts_check(
+        reference_type=charge.reference_type, reference_id=charge.reference_id, memo=charge.memo
+    )
+    key = key_check(charge.idempotency_key)
+    if charge.at is not None:
+        aware_check(charge.at)
+    fingerprint = request_fingerprint(
+        "usage_charge", amount=amount, currency=charge.currency,
+        reference_type=reference_type, reference_id=reference_id,
+    )
+    return _PreparedCharge(key, fingerprint, amount, reference_type, reference_id, memo, charge.at)
+
+
+def _charge_run(
+    account: CreditAccount, timed: list[tuple[datetime, _PreparedCharge]]
+) -> list[LedgerEntry]:
+    """Post time-ordered charges in segments: each segment starts with the expiry step
+    (as every posting does) and ends before any loaded lot with funds expires. Returns
+    the usage entries (not the expiries)."""
+    written: list[LedgerEntry] = []
+    start = 0
+    while start < len(timed):
+        moment = timed[start][0]
+        _expire_due(account, as_of=moment, posted_at=moment)
+        lots = list(FundLot.objects.for_account(account).active(moment).draw_order())
+        boundary = min((lot.expires_at for lot in lots), default=None)
+        end = start + 1
+        while end < len(timed) and (boundary is None or timed[end][0] < boundary):
+            end += 1
+        written += _charge_segment(account, lots, timed[start:end])
+        start = end
+    return written
+
+
+def _charge_segment(
+    account: CreditAccount, lots: list[FundLot], timed: list[tuple[datetime, _PreparedCharge]]
+) -> list[LedgerEntry]:
+    """Draw each charge from ``lots`` (unexpired, with funds, in draw order) in memory,
+    then write the entries, their movements, the lots and the account at once."""
+    balance, deficit = account.balance, account.deficit
+    left_in = [lot.remaining for lot in lots]
+    current = 0
+    recorded_at = timezone.now()
+    entries: list[LedgerEntry] = []
+    draws: list[list[tuple[int, Decimal, Decimal]]] = []
+    for moment, item in timed:
+        left = item.amount
+        moves: list[tuple[int, Decimal, Decimal]] = []
+        while left and current < len(lots):
+            take = min(left_in[current], left)
+            left_in[current] -= take
+            left -= take
+            moves.append((current, -take, left_in[current]))
+            if not left_in[current]:
+                current += 1
+        balance -= item.amount
+        deficit += left
+        if abs(balance) >= MONEY_LIMIT or deficit >= MONEY_LIMIT:
+            raise InvalidAmount(
+                f"The balance would leave the range the ledger can hold ({MONEY_LIMIT:,})."
+            )
+        entries.append(
+            LedgerEntry(
+                account=account, kind=EntryKind.USAGE, amount=-item.amount,
+                balance_after=balance, reference_type=item.reference_type,
+                reference_id=item.reference_id, idempotency_key=item.key,
+                fingerprint=item.fingerprint, memo=item.memo, created_at=moment,
+                recorded_at=recorded_at,
+            )
+        )
+        draws.append(moves)
+    _entries_insert(entries)
+    rows_insert(
+        LotMovement,
+        ("entry_id", "lot_id", "amount", "remaining_after"),
+        [
+            (entry.pk, lots[index].pk, delta, after)
+            for entry, moves in zip(entries, draws, strict=True)
+            for index, delta, after in moves
+        ],
+    )
+    for lot, left in zip(lots, left_in, strict=True):
+        if left != lot.remaining:
+            lot.remaining = left
+            FundLot.objects.filter(pk=lot.pk).update(remaining=left)
+    moment = timed[-1][0]
+    CreditAccount.objects.filter(pk=account.pk).update(
+        balance=balance, deficit=deficit, last_posted_at=moment
+    )
+    account.balance, account.deficit, account.last_posted_at = balance, deficit, moment
+    return entries
+
+
+_ENTRY_COLUMNS = (
+    "id", "account_id", "kind", "amount", "balance_after", "lot_id", "reverses_id",
+    "reference_type", "reference_id", "acting_user_id", "idempotency_key", "fingerprint",
+    "memo", "created_at", "recorded_at",
+)
+
+
+def _entries_insert(entries: list[LedgerEntry]) -> None:
+    """Insert new usage entries and give each its id: COPY with ids taken from the
+    sequence in order on PostgreSQL (ids follow time, as the ledger requires), a bulk
+    INSERT elsewhere."""
+    if not copy_available():
+        LedgerEntry.objects.bulk_create(entries, batch_size=_BULK_BATCH)
+        return
+    for entry, pk in zip(entries, ids_allocate(LedgerEntry, len(entries)), strict=True):
+        entry.pk = pk
+        entry._state.adding = False
+        entry._state.db = LedgerEntry.objects.db
+    rows_insert(
+        LedgerEntry, _ENTRY_COLUMNS,
+        [
+            (
+                e.pk, e.account_id, e.kind, e.amount, e.balance_after, None, None,
+                e.reference_type, e.reference_id, None, e.idempotency_key, e.fingerprint,
+                e.memo, e.created_at, e.recorded_at,
+            )
+            for e in entries
+        ],
+    )

@@ -1,0 +1,27 @@
+"""Message center: every notification sent to the tenant's admins, newest first."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from accounts.shell.access import console_view
+from accounts.permissions import Action
+from credits.models import Notification
+from credits.billing.views.common import render_page
+
+PAGE_SIZE = 25
+
+
+@require_GET
+@console_view(Action.VIEW_MESSAGE_CENTER)
+def message_center(request: HttpRequest) -> HttpResponse:
+    notifications = Notification.objects.for_tenant(request.tenant).order_by("-created_at", "-id")
+    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page,
+        "notifications": page.object_list,
+        "query_without_page": "",
+    }
+    return render_page(request, "credits/message_center.html", "messages", context)

@@ -1,0 +1,221 @@
+"""Funding advice: auto-recharge amounts sized from what calls actually cost.
+
+What is measured is the **usage entries of the ledger** (net of their reversals), not
+``CallRecord.charge``: the ledger is the record of money that left the balance, whatever
+posted it (a file import, the usage API, the simulator, a correction), and a reversed
+charge no longer counts. Expiries are not spend: expired funds are not a reason to buy
+more. One aggregate query reads both windows.
+
+- The daily rate is the spend of the last 28 days and of the last 90 days, each divided
+  by its days, and the **higher** of the two, so a recent surge is not averaged away (and a
+  quiet month does not hide a busy quarter). An account younger than a window divides by
+  the days it has existed (at least ``MIN_DIVISOR_DAYS``), so a new tenant is not told a
+  tenth of what it spends.
+- "When the balance falls below" is about ``TRIGGER_DAYS`` (7) days of spend: time for
+  the recharge's payment to go through. "Recharge with" is about ``RECHARGE_DAYS`` (30).
+- Both are rounded **up** to ``STEP`` (10) in the currency and never under the minimum
+  order (``MIN_ORDER_AMOUNT``, 50), nor above what the settings accept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Min, Q, Sum
+from django.utils import timezone
+
+from accounts.models import Tenant
+from accounts.permissions import Action
+from credits.exceptions import InvalidRechargeSettings
+from credits.models import CreditAccount, EntryKind, LedgerEntry
+from credits.common.money import ZERO
+from credits.billing.rules import (
+    MAX_ORDER_AMOUNT,
+    MAX_RECHARGE_TRIGGER,
+    MIN_ORDER_AMOUNT,
+    RechargeSettings,
+    amount_problem,
+    recharge_settings_check,
+)
+
+SHORT_WINDOW_DAYS = 28
+LONG_WINDOW_DAYS = 90
+TRIGGER_DAYS = 7
+RECHARGE_DAYS = 30
+STEP = Decimal("10")
+MIN_DIVISOR_DAYS = 7
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class FundingAdvice:
+    """The suggested recharge settings and the numbers behind them.
+
+    ``enough_data`` is False when nothing was spent in the last 90 days: there is then
+    nothing to size the amounts from, and ``trigger``/``amount`` are None.
+    """
+
+    currency: str
+    spend_28: Decimal
+    spend_90: Decimal
+    days_28: int  # the days each spend is divided by (fewer for a young account)
+    days_90: int
+    daily_28: Decimal
+    daily_90: Decimal
+    daily_rate: Decimal  # the higher of the two averages: the one used
+    trigger: Decimal | None
+    amount: Decimal | None
+    days_covered: int  # how many days of calls "Recharge with" pays for at that rate
+    at: dt.datetime
+    monthly_limit: Decimal | None = None  # the account's monthly recharge limit, if any
+    trigger_days: int = TRIGGER_DAYS
+    recharge_days: int = RECHARGE_DAYS
+    step: Decimal = STEP
+    minimum: Decimal = MIN_ORDER_AMOUNT
+
+    @property
+    def enough_data(self) -> bool:
+        return self.amount is not None
+
+    @property
+    def over_monthly_limit(self) -> bool:
+        """The account's monthly recharge limit would refuse a recharge of this size."""
+        return (
+            self.amount is not None
+            and self.monthly_limit is not None
+            and self.amount > self.monthly_limit
+        )
+
+    @property
+    def uses_recent_rate(self) -> bool:
+        """The last 28 days spend faster than the last 90: the surge sizes the advice."""
+        return self.daily_28 > self.daily_90
+
+    @property
+    def query(self) -> str:
+        """``amount=…&trigger=…`` for Modify recharge settings, pre-filled."""
+        if not self.enough_data:
+            return ""
+        return urlencode({"amount": _plain(self.amount), "trigger": _plain(self.trigger)})
+
+
+def _plain(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def _round_up(value: Decimal, *, minimum: Decimal, maximum: Decimal) -> Decimal:
+    stepped = (value / STEP).to_integral_value(rounding=ROUND_CEILING) * STEP
+    return min(max(stepped, minimum), maximum)
+
+
+def _account_of(tenant: Tenant) -> CreditAccount | None:
+    return CreditAccount.objects.filter(tenant=tenant).first()
+
+
+def funding_advice(
+    *, tenant: Tenant, at: dt.datetime | None = None, account: CreditAccount | None = None
+) -> FundingAdvice | None:
+    """Suggested "When the balance falls below" and "Recharge with" for the tenant, from
+    its spend of the last 28 and 90 days before ``at`` (default now). None when credits
+    are not set up. Pass ``account`` when the caller has it already (one query less)."""
+    if account is None:
+        account = _account_of(tenant)
+    if account is None:
+        return None
+    at = at or timezone.now()
+    start_28 = at - dt.timedelta(days=SHORT_WINDOW_DAYS)
+    start_90 = at - dt.timedelta(days=LONG_WINDOW_DAYS)
+    spent = Q(kind=EntryKind.USAGE) | Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.USAGE)
+    row = LedgerEntry.objects.for_account(account).filter(created_at__lt=at).aggregate(
+        spend_28=Sum("amount", filter=spent & Q(created_at__gte=start_28)),
+        spend_90=Sum("amount", filter=spent & Q(created_at__gte=start_90)),
+        first=Min("created_at"),
+    )
+    # Usage entries are negative and their reversals positive: spend is minus the sum.
+    spend_28 = max(-(row["spend_28"] or ZERO), ZERO)
+    spend_90 = max(-(row["spend_90"] or ZERO), ZERO)
+    age_days = LONG_WINDOW_DAYS
+    if row["first"] is not None:
+        age_days = max(math.ceil((at - row["first"]).total_seconds() / 86400), 1)
+    days_28 = max(min(SHORT_WINDOW_DAYS, age_days), MIN_DIVISOR_DAYS)
+    days_90 = max(min(LONG_WINDOW_DAYS, age_days), MIN_DIVISOR_DAYS)
+    daily_28 = spend_28 / days_28
+    daily_90 = spend_90 / days_90
+    daily_rate = max(daily_28, daily_90)
+    trigger = amount = None
+    days_covered = 0
+    if daily_rate > 0:
+        trigger = _round_up(
+            daily_rate * TRIGGER_DAYS, minimum=MIN_ORDER_AMOUNT, maximum=MAX_RECHARGE_TRIGGER
+        )
+        amount = _round_up(
+            daily_rate * RECHARGE_DAYS, minimum=MIN_ORDER_AMOUNT, maximum=MAX_ORDER_AMOUNT
+        )
+        days_covered = int(amount / daily_rate)
+    return FundingAdvice(
+        currency=account.currency,
+        spend_28=spend_28.quantize(_CENT, rounding=ROUND_HALF_UP),
+        spend_90=spend_90.quantize(_CENT, rounding=ROUND_HALF_UP),
+        days_28=days_28,
+        days_90=days_90,
+        daily_28=daily_28.quantize(_CENT, rounding=ROUND_HALF_UP),
+        daily_90=daily_90.quantize(_CENT, rounding=ROUND_HALF_UP),
+        daily_rate=daily_rate.quantize(_CENT, rounding=ROUND_HALF_UP),
+        trigger=trigger,
+        amount=amount,
+        days_covered=days_covered,
+        at=at,
+        monthly_limit=account.monthly_recharge_limit,
+    )
+
+
+def funding_advice_context(
+    *,
+    tenant: Tenant,
+    user,
+    account: CreditAccount | None = None,
+    at: dt.datetime | None = None,
+    deferred: bool = False,
+) -> dict:
+    """What ``credits/includes/funding_advice.html`` needs, for any page that shows it
+    (the subscription page, the PSTN usage report): the advice, and whether this admin
+    may apply it (the "Use these amounts" button opens Modify recharge settings).
+
+    ``deferred`` reads nothing: the include then loads the card from
+    ``credits:funding_advice`` once the page is shown (htmx), so a report page keeps
+    its own query budget."""
+    if deferred:
+        return {"funding_advice": None, "funding_advice_deferred": True}
+    return {
+        "funding_advice": funding_advice(tenant=tenant, at=at, account=account),
+        "funding_advice_can_apply": user.has_action(Action.MANAGE_BILLING),
+        "funding_advice_deferred": False,
+    }
+
+
+def recharge_prefill(params, *, currency: str) -> dict:
+    """Initial values for Modify recharge settings from ``?amount=…&trigger=…`` (the
+    advice's "Use these amounts"). A value the settings would refuse is ignored; with
+    any value kept, auto-recharge is switched on. Nothing is saved: the admin still
+    presses Save changes."""
+    initial: dict = {}
+    amount = (params.get("amount") or "").strip()[:30]
+    if amount and amount_problem(amount, currency=currency) is None:
+        initial["recharge_with"] = amount
+    trigger = (params.get("trigger") or "").strip()[:30]
+    if trigger:
+        try:
+            recharge_settings_check(
+                RechargeSettings(enabled=False, trigger=Decimal(trigger)), currency=currency
+            )
+        except (InvalidRechargeSettings, ArithmeticError, ValueError):
+            pass
+        else:
+            initial["recharge_below"] = trigger
+    if initial:
+        initial["auto_recharge"] = True
+    return initial

@@ -1,0 +1,306 @@
+"""Reads of Reports > PSTN usage: the selected calls, their totals, the chart series, one
+page of rows and the export rows.
+
+Each read is one query over the tenant's calls in a range of start times, which the index
+(tenant, start_time) serves: the page costs the same number of queries however many calls
+there are (totals, daily series, top destinations, one page), and the exports iterate in
+chunks rather than loading the rows.
+
+The totals, the daily series and the top destinations are sums, so unless the selection
+names a user (a user filter or a search), they are read from the per-day rollup
+``CallDaySummary`` (``usage_aggregated``), whose size follows the days, not the calls; the
+same functions sum either, with identical results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils.translation import gettext_lazy as _
+
+from accounts.countries import country_name
+from accounts.models import Tenant
+from credits.reports.forms import DEFAULT_SORT, PAID_FREE, SORTS
+from credits.models import CallDaySummary, CallRecord, CallType, Capability
+from credits.common.money import ZERO, sum_quantize
+from credits.usage.telephony.masking import call_numbers_masked
+
+TOP_DESTINATIONS = 10
+EXPORT_CHUNK_SIZE = 2000
+
+# What paid, in the order the charts stack it; "" is a free call (no capability).
+PAID_BY_ORDER: tuple[tuple[str, str], ...] = (
+    (Capability.CREDITS.value, Capability.CREDITS.label),
+    (Capability.DOMESTIC.value, Capability.DOMESTIC.label),
+    (Capability.INTERNATIONAL.value, Capability.INTERNATIONAL.label),
+    (Capability.CONFERENCING.value, Capability.CONFERENCING.label),
+    ("", _("Free")),
+)
+
+# The same, in the few words a table cell has room for.
+PAID_BY_SHORT: dict[str, str] = {
+    Capability.CREDITS.value: _("Credits"),
+    Capability.DOMESTIC.value: _("Domestic pool"),
+    Capability.INTERNATIONAL.value: _("International pool"),
+    Capability.CONFERENCING.value: _("Conferencing pool"),
+    "": _("Free"),
+}
+
+PAGE_FIELDS = (
+    "id", "usage_id", "start_time", "user_id", "upn", "user_display_name", "call_type",
+    "caller_id", "destination_number", "destination_dialed", "rated_country", "reach",
+    "duration_seconds", "billed_minutes", "charge", "currency", "capability",
+)
+
+# The DESIGN §6 header and the field each column comes from.
+EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("UsageId", "usage_id"),
+    ("Call ID", "call_id"),
+    ("Conference ID", "conference_id"),
+    ("User Location", "user_location"),
+    ("AAD ObjectId", "aad_object_id"),
+    ("UPN", "upn"),
+    ("User Display Name", "user_display_name"),
+    ("Caller ID", "caller_id"),
+    ("Call Type", "call_type"),
+    ("Number Type", "number_type"),
+    ("Domestic/International", "reach"),
+    ("Destination Dialed", "destination_dialed"),
+    ("Destination Number", "destination_number"),
+    ("Start Time", "start_time"),
+    ("End Time", "end_time"),
+    ("Duration Seconds", "duration_seconds"),
+    ("Connection Fee", "connection_fee"),
+    ("Charge", "charge"),
+    ("Currency", "currency"),
+    ("Capability", "capability"),
+)
+EXPORT_HEADER = tuple(name for name, _column in EXPORT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class UsageSelection:
+    """Which calls the report shows: a tenant, whole UTC days, and the filters."""
+
+    tenant: Tenant
+    first: date
+    last: date
+    search: str = ""
+    user_id: int | None = None
+    call_type: str = ""
+    paid_by: str = ""  # a Capability value, PAID_FREE, or "" for anything
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time.min, tzinfo=UTC)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive: midnight UTC after the last day."""
+        return datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=UTC)
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+
+@dataclass(frozen=True)
+class UsageTotals:
+    calls: int
+    minutes: int
+    amount: Decimal
+
+
+class UTCDate(TruncDate):
+    """The UTC calendar day of a datetime. On SQLite, which stores datetimes as UTC text,
+    its built-in ``date()``: Django's ``TruncDate`` calls back into Python for each row
+    there, which a GROUP BY over thousands of calls cannot afford."""
+
+    def __init__(self, expression, **extra) -> None:
+        super().__init__(expression, tzinfo=UTC, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql})", params
+
+
+def _type_and_payer_filtered(rows: QuerySet, selection: UsageSelection) -> QuerySet:
+    """The call type and paid-by filters, which calls and summaries share by column."""
+    if selection.call_type:
+        rows = rows.filter(call_type=selection.call_type)
+    if selection.paid_by == PAID_FREE:
+        rows = rows.filter(capability="")
+    elif selection.paid_by:
+        rows = rows.filter(capability=selection.paid_by)
+    return rows.order_by()
+
+
+def calls_selected(selection: UsageSelection) -> QuerySet[CallRecord]:
+    """The tenant's calls that started in the selected days and pass the filters."""
+    calls = CallRecord.objects.for_tenant(selection.tenant).between(
+        selection.start, selection.end
+    )
+    if selection.user_id is not None:
+        calls = calls.filter(user_id=selection.user_id)
+    if selection.search:
+        calls = calls.filter(
+            Q(upn__icontains=selection.search)
+            | Q(user_display_name__icontains=selection.search)
+        )
+    return _type_and_payer_filtered(calls, selection)
+
+
+def summaries_selected(selection: UsageSelection) -> QuerySet[CallDaySummary]:
+    """The per-day summaries of the selected days that pass the call type and paid-by
+    filters (``calls_selected``'s, mapped to the summaries' columns). Their sums are those
+    of the calls, as long as the selection has no user filter and no search."""
+    if selection.user_id is not None or selection.search:
+        raise ValueError("The per-day summaries cannot filter by user.")
+    summaries = CallDaySummary.objects.for_tenant(selection.tenant).between_days(
+        selection.first, selection.last
+    )
+    return _type_and_payer_filtered(summaries, selection)
+
+
+def usage_aggregated(
+    selection: UsageSelection,
+) -> QuerySet[CallRecord] | QuerySet[CallDaySummary]:
+    """What the totals, daily series and top destinations sum: the per-day summaries
+    when the selection allows it, else the selected calls."""
+    if selection.user_id is None and not selection.search:
+        return summaries_selected(selection)
+    return calls_selected(selection)
+
+
+def _calls_counted(rows: QuerySet) -> Sum | Count:
+    """The number of calls of calls (a row each) or of summaries (their ``calls``)."""
+    return Sum("calls") if rows.model is CallDaySummary else Count("*")
+
+
+def usage_totals(calls: QuerySet[CallRecord] | QuerySet[CallDaySummary]) -> UsageTotals:
+    """Calls, billed minutes and amount charged of the selection, in one query."""
+    row = calls.aggregate(
+        calls=_calls_counted(calls), minutes=Sum("billed_minutes"), amount=Sum("charge")
+    )
+    return UsageTotals(
+        calls=row["calls"] or 0, minutes=row["minutes"] or 0, amount=sum_quantize(row["amount"])
+    )
+
+
+def usage_daily(
+    calls: QuerySet[CallRecord] | QuerySet[CallDaySummary], *, days: list[date]
+) -> dict[str, object]:
+    """Minutes and amount per UTC day, split by what paid, in one GROUP BY query.
+
+    A call partly covered by a pool counts its pool minutes to the pool and the rest to
+    what paid for it (credits); a call nothing paid for counts as free.
+    """
+    index = {day: n for n, day in enumerate(days)}
+    minutes = {key: [0] * len(days) for key, _text in PAID_BY_ORDER}
+    amount = {key: [ZERO] * len(days) for key, _text in PAID_BY_ORDER}
+    if calls.model is not CallDaySummary:  # the summaries have their day already
+        calls = calls.annotate(day=UTCDate("start_time"))
+    rows = (
+        calls.values("day", "capability", "pool_capability")
+        .annotate(billed=Sum("billed_minutes"), pool=Sum("pool_minutes"), charged=Sum("charge"))
+        .order_by()
+    )
+    for row in rows:
+        position = index.get(row["day"])
+        if position is None:
+            continue
+        paid = row["capability"] if row["capability"] in minutes else ""
+        pool = row["pool"] or 0
+        minutes[paid][position] += (row["billed"] or 0) - pool
+        if pool:
+            pool_key = row["pool_capability"] if row["pool_capability"] in minutes else paid
+            minutes[pool_key][position] += pool
+        amount[paid][position] += sum_quantize(row["charged"])
+
+    def series(values: dict[str, list]) -> list[dict[str, object]]:
+        return [
+            {"key": key or PAID_FREE, "label": str(label),
+             "values": [str(value) if isinstance(value, Decimal) else value
+                        for value in values[key]]}
+            for key, label in PAID_BY_ORDER
+            if any(values[key])
+        ]
+
+    return {
+        "labels": [day.isoformat() for day in days],
+        "minutes": series(minutes),
+        "amount": series(amount),
+    }
+
+
+def usage_top_destinations(
+    calls: QuerySet[CallRecord] | QuerySet[CallDaySummary], *, limit: int = TOP_DESTINATIONS
+) -> list[dict[str, object]]:
+    """The countries called the most by amount charged (then minutes), in one query."""
+    rows = (
+        calls.values("rated_country")
+        .annotate(
+            count=_calls_counted(calls), minutes=Sum("billed_minutes"), amount=Sum("charge")
+        )
+        .order_by("-amount", "-minutes", "rated_country")[:limit]
+    )
+    return [
+        {
+            "country": row["rated_country"],
+            "name": country_name(row["rated_country"]) if row["rated_country"] else "",
+            "calls": row["count"],
+            "minutes": row["minutes"] or 0,
+            "amount": sum_quantize(row["amount"]),
+        }
+        for row in rows
+    ]
+
+
+def usage_page_rows(calls: QuerySet[CallRecord], *, sort: str = DEFAULT_SORT) -> QuerySet:
+    """The rows of the table as dicts, sorted; slice it for a page (LIMIT/OFFSET)."""
+    return calls.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])).values(*PAGE_FIELDS)
+
+
+def duration_text(seconds: int) -> str:
+    """``4:05`` or ``1:02:03``."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def rows_masked(rows) -> list[dict[str, object]]:
+    """Page rows for the screen: the external number of each call masked, labels added."""
+    call_types = dict(CallType.choices)
+    paid_by = dict(PAID_BY_ORDER)
+    shown = []
+    for row in rows:
+        caller, destination = call_numbers_masked(
+            call_type=row["call_type"], caller_id=row["caller_id"],
+            destination_number=row["destination_number"],
+        )
+        shown.append({
+            **row,
+            "caller_shown": caller,
+            "destination_shown": destination,
+            "duration_shown": duration_text(row["duration_seconds"]),
+            "call_type_label": call_types.get(row["call_type"], row["call_type"]),
+            "paid_by_label": paid_by.get(row["capability"], row["capability"]),
+            "paid_by_short": PAID_BY_SHORT.get(row["capability"], row["capability"]),
+        })
+    return shown
+
+
+def usage_export_rows(
+    calls: QuerySet[CallRecord], *, sort: str = DEFAULT_SORT
+) -> Iterator[tuple]:
+    """Every selected call in ``EXPORT_HEADER`` order, unmasked, read in chunks."""
+    return (
+        calls.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+        .values_list(*(column for _name, column in EXPORT_COLUMNS))
+        .iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    )

@@ -1,0 +1,32 @@
+"""Reports: PSTN usage with its exports, Minute pools, and the Funding advice card."""
+
+from django.urls import path
+
+from credits.reports.views import funding_advice, minute_pools, pstn_usage
+
+urlpatterns = [
+    path("reports/pstn-usage/", pstn_usage.pstn_usage, name="pstn_usage"),
+    path("reports/pstn-usage/export.csv", pstn_usage.pstn_usage_csv, name="pstn_usage_csv"),
+    path(
+        "reports/pstn-usage/exports/",
+        pstn_usage.pstn_usage_export_start,
+        name="report_export_start",
+    ),
+    path(
+        "reports/pstn-usage/exports/<int:export_id>/",
+        pstn_usage.pstn_usage_export_detail,
+        name="report_export_detail",
+    ),
+    path(
+        "reports/pstn-usage/exports/<int:export_id>/download/",
+        pstn_usage.pstn_usage_export_download,
+        name="report_export_download",
+    ),
+    path("reports/minute-pools/", minute_pools.minute_pools, name="minute_pools"),
+    # Loaded after the PSTN usage report's page (htmx) and shown on the subscription page
+    path(
+        "billing/funding-advice/",
+        funding_advice.funding_advice_card,
+        name="funding_advice",
+    ),
+]

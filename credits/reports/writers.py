@@ -1,0 +1,108 @@
+"""Writers of the PSTN usage exports (DESIGN §6): CSV streamed row by row, and an Excel
+workbook written with XlsxWriter's constant-memory mode to a file (by a background
+export, ``credits.reports.services``).
+
+Both carry the full numbers (no masking: the exports are the admin's reconciliation data
+and re-import through the usage import), the charges, and times in ISO 8601 UTC
+(``2026-11-01T10:00:00Z``), under exactly the header the import accepts.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import xlsxwriter
+
+from credits.reports.selectors.pstn_usage import EXPORT_HEADER
+
+XLSX_MAX_ROWS = 1_048_575  # Excel's sheet holds 1,048,576 rows, the header included
+_NUMBER_COLUMNS = {
+    EXPORT_HEADER.index("Duration Seconds"): "0",
+    EXPORT_HEADER.index("Connection Fee"): "0.0000",
+    EXPORT_HEADER.index("Charge"): "0.0000",
+}
+
+
+def iso_utc(moment: datetime) -> str:
+    """``2026-11-01T10:00:00Z`` (microseconds kept when the record has them)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    return str(value)
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands back what it was given."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
+    """The header, then one CSV line per row, produced as the rows are read."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield writer.writerow(EXPORT_HEADER)
+    for row in rows:
+        yield writer.writerow([cell_text(value) for value in row])
+
+
+def export_filename(selection, extension: str) -> str:
+    """``pstn-usage-<tenant>-<first>-<last>.<extension>``."""
+    return (
+        f"pstn-usage-{selection.tenant.slug}-{selection.first.isoformat()}-"
+        f"{selection.last.isoformat()}.{extension}"
+    )
+
+
+def xlsx_write(
+    rows: Iterable[tuple],
+    path: str | os.PathLike,
+    *,
+    sheet_name: str = "PSTN usage",
+    progress: Callable[[int], object] | None = None,
+    every: int = 5_000,
+) -> int:
+    """Write the workbook to ``path``; answer the number of rows written.
+
+    Rows are flushed to disk as they are written (``constant_memory``), so memory stays
+    flat whatever the number of rows. Text stays text (numbers such as ``+4930123456``
+    and UsageIds are never turned into numbers or formulas); durations and charges are
+    numbers. ``progress`` is called with the rows written so far after every ``every``
+    rows. On an error the partial file is left for the caller to remove.
+    """
+    workbook = xlsxwriter.Workbook(
+        os.fspath(path), {"constant_memory": True, "strings_to_numbers": False,
+                          "strings_to_formulas": False, "strings_to_urls": False},
+    )
+    written = 0
+    try:
+        sheet = workbook.add_worksheet(sheet_name[:31])
+        bold = workbook.add_format({"bold": True})
+        formats = {col: workbook.add_format({"num_format": fmt})
+                   for col, fmt in _NUMBER_COLUMNS.items()}
+        sheet.freeze_panes(1, 0)
+        sheet.set_column(0, len(EXPORT_HEADER) - 1, 18)
+        for col, name in enumerate(EXPORT_HEADER):
+            sheet.write_string(0, col, name, bold)
+        for written, row in enumerate(rows, start=1):
+            for col, value in enumerate(row):
+                if value is None or value == "":
+                    continue
+                if col in formats and isinstance(value, int | Decimal):
+                    sheet.write_number(written, col, value, formats[col])
+                else:
+                    sheet.write_string(written, col, cell_text(value))
+            if progress is not None and written % every == 0:
+                progress(written)
+    finally:
+        workbook.close()
+    return written

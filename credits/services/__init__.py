@@ -1,1 +1,0 @@
-"""Writes of the credits app. Money moves only in ``credits.services.ledger``."""

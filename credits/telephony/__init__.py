@@ -1,3 +1,0 @@
-"""Telephony rules of the credits app: number classification, minute pools, rating, the
-call-record format and the traffic simulator. Pure Python: nothing here reads or writes
-the database (``credits.services.usage`` and ``credits.services.calls`` do)."""

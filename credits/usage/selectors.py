@@ -1,0 +1,242 @@
+"""Reads for rating, authorization and the Rates page: batched, never one query per call.
+
+``rating_context_load`` reads what rating a set of calls needs in a fixed number of
+queries (subscribers and their licenses, toll-free numbers, rates, pool sizes);
+``pool_used_load`` reads the minutes already used from the pools the calls touch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q
+
+from accounts.countries import country_name
+from accounts.models import LicenseAssignment, Product, Tenant, User
+from credits.models import CreditAccount, MinutePool, NumberType, Rate, TollFreeNumber
+from credits.ledger.selectors import credit_account_for_tenant
+from credits.usage.telephony.pools import (
+    CALLING_PLANS,
+    effective_products,
+    pool_sizes,
+    products_granting,
+    zone_a_countries,
+)
+from credits.usage.telephony.rating import RateTable, RatingContext, Subscriber
+from credits.usage.telephony.simulator import SimulationTenant
+
+_IN_CHUNK = 500  # values per IN (...) list
+
+
+def product_includes() -> dict[str, frozenset[str]]:
+    """Product code -> the codes it includes (E5 -> Audio Conferencing, Phone System)."""
+    through = Product.includes.through
+    includes: dict[str, set[str]] = {}
+    for outer, inner in through.objects.values_list("from_product__code", "to_product__code"):
+        includes.setdefault(outer, set()).add(inner)
+    return {code: frozenset(inner) for code, inner in includes.items()}
+
+
+def subscribers_by_upn(
+    *, tenant: Tenant, upns: Iterable[str], includes: dict[str, frozenset[str]]
+) -> dict[str, Subscriber]:
+    """The tenant's users with these UPNs (lower case) and their effective products."""
+    wanted = sorted({upn for upn in upns if upn})
+    users: dict[int, tuple[str, str, str]] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        users.update(
+            (pk, (username, display_name, location))
+            for pk, username, display_name, location in User.objects.filter(
+                tenant=tenant, username__in=wanted[start : start + _IN_CHUNK]
+            ).values_list("pk", "username", "display_name", "usage_location")
+        )
+    held: dict[int, set[str]] = {pk: set() for pk in users}
+    ids = sorted(users)
+    for start in range(0, len(ids), _IN_CHUNK):
+        for user_id, code in LicenseAssignment.objects.filter(
+            user_id__in=ids[start : start + _IN_CHUNK]
+        ).values_list("user_id", "product__code"):
+            held[user_id].add(code)
+    return {
+        username: Subscriber(
+            pk=pk, upn=username, display_name=display_name, usage_location=location,
+            products=effective_products(held[pk], includes),
+        )
+        for pk, (username, display_name, location) in users.items()
+    }
+
+
+def pool_sizes_for(
+    *, tenant: Tenant, includes: dict[str, frozenset[str]]
+) -> dict[tuple[str, str], int]:
+    """The tenant's pool sizes from its current license assignments, in one query."""
+    domestic = set().union(*(products_granting(code, includes) for code in CALLING_PLANS))
+    international = products_granting(Product.DOMESTIC_INTERNATIONAL_CALLING_PLAN, includes)
+    conferencing = products_granting(Product.AUDIO_CONFERENCING, includes)
+    rows = (
+        LicenseAssignment.objects.filter(user__tenant=tenant)
+        .values("user__usage_location")
+        .annotate(
+            domestic=Count("user", distinct=True, filter=Q(product__code__in=domestic)),
+            international=Count("user", distinct=True, filter=Q(product__code__in=international)),
+            conferencing=Count("user", distinct=True, filter=Q(product__code__in=conferencing)),
+        )
+        .order_by()
+    )
+    domestic_users: dict[str, int] = {}
+    international_users: dict[str, int] = {}
+    conferencing_users = 0
+    for row in rows:
+        country = row["user__usage_location"] or tenant.country
+        domestic_users[country] = domestic_users.get(country, 0) + row["domestic"]
+        international_users[country] = international_users.get(country, 0) + row["international"]
+        conferencing_users += row["conferencing"]
+    return pool_sizes(
+        domestic_users=domestic_users,
+        international_users=international_users,
+        conferencing_users=conferencing_users,
+    )
+
+
+def rate_table(*, currency: str) -> RateTable:
+    return RateTable(
+        Rate.objects.in_currency(currency).values_list(
+            "pk", "country", "number_type", "effective_from", "per_minute", "connection_fee"
+        )
+    )
+
+
+def toll_free_numbers(*, tenant: Tenant) -> dict[str, str]:
+    return dict(TollFreeNumber.objects.for_tenant(tenant).values_list("number", "country"))
+
+
+def rating_context_load(
+    *, tenant: Tenant, upns: Iterable[str], account: CreditAccount | None
+) -> RatingContext:
+    """Everything rating needs for calls by these users, in a fixed number of queries."""
+    includes = product_includes()
+    return RatingContext(
+        tenant_country=tenant.country,
+        currency=tenant.currency,
+        credits_enabled=account is not None and not account.is_closed,
+        subscribers=subscribers_by_upn(tenant=tenant, upns=upns, includes=includes),
+        toll_free=toll_free_numbers(tenant=tenant),
+        rates=rate_table(currency=tenant.currency),
+        pool_sizes=pool_sizes_for(tenant=tenant, includes=includes),
+        zone_a=zone_a_countries(),
+    )
+
+
+def pool_used_load(
+    *, tenant: Tenant, months: Iterable[date]
+) -> dict[tuple[date, str, str], int]:
+    """Minutes used per (month, country, capability) for the given months."""
+    return {
+        (month, country, capability): used
+        for month, country, capability, used in MinutePool.objects.filter(
+            tenant=tenant, month__in=sorted(set(months))
+        ).values_list("month", "country", "capability", "minutes_used")
+    }
+
+
+CALLING_PRODUCTS = frozenset(
+    {
+        Product.PHONE_SYSTEM, Product.DOMESTIC_CALLING_PLAN,
+        Product.DOMESTIC_INTERNATIONAL_CALLING_PLAN, Product.AUDIO_CONFERENCING,
+        Product.COMMUNICATIONS_CREDITS,
+    }
+)
+
+
+def simulation_tenant(*, tenant: Tenant) -> SimulationTenant:
+    """The tenant as the traffic simulator sees it: its enabled users who can make or
+    take phone calls (a calling product, directly or through E5), its toll-free
+    numbers, and the rating context that says which calls would be allowed."""
+    upns = User.objects.filter(tenant=tenant, is_active=True).exclude(usage_location="")
+    upns = list(upns.values_list("username", flat=True))
+    context = rating_context_load(
+        tenant=tenant, upns=upns, account=credit_account_for_tenant(tenant)
+    )
+    callers = tuple(
+        sorted(
+            (
+                subscriber for subscriber in context.subscribers.values()
+                if not CALLING_PRODUCTS.isdisjoint(subscriber.products)
+            ),
+            key=lambda subscriber: subscriber.upn,
+        )
+    )
+    return SimulationTenant(
+        slug=tenant.slug, country=tenant.country, callers=callers,
+        toll_free=tuple(sorted(context.toll_free)), context=context,
+    )
+
+
+# ------------------------------------------------------------------------ Rates page
+
+
+@dataclass(frozen=True)
+class RatePrice:
+    per_minute: Decimal
+    connection_fee: Decimal
+    effective_from: date
+
+
+@dataclass(frozen=True)
+class CountryRates:
+    country: str
+    name: str
+    prices: dict[str, RatePrice]  # number type -> price in effect
+
+    def price(self, number_type: str) -> RatePrice | None:
+        return self.prices.get(number_type)
+
+    @property
+    def cells(self) -> list[RatePrice | None]:
+        """The price of each number type, in ``NumberType`` order (the table's columns)."""
+        return [self.prices.get(number_type) for number_type in NumberType.values]
+
+    @property
+    def fixed(self) -> RatePrice | None:
+        return self.prices.get(NumberType.FIXED)
+
+    @property
+    def mobile(self) -> RatePrice | None:
+        return self.prices.get(NumberType.MOBILE)
+
+    @property
+    def toll_free_inbound(self) -> RatePrice | None:
+        return self.prices.get(NumberType.TOLL_FREE_INBOUND)
+
+    @property
+    def premium(self) -> RatePrice | None:
+        return self.prices.get(NumberType.PREMIUM)
+
+
+def rates_in_effect(*, currency: str, day: date, search: str = "") -> list[CountryRates]:
+    """One row per country: the rate of each number type in effect on ``day``, in
+    ``currency``, sorted by country name; ``search`` matches the name or the code."""
+    latest: dict[tuple[str, str], RatePrice] = {}
+    rows = (
+        Rate.objects.in_currency(currency)
+        .effective_on(day)
+        .order_by("country", "number_type", "effective_from")
+        .values_list("country", "number_type", "per_minute", "connection_fee", "effective_from")
+    )
+    for country, number_type, per_minute, fee, effective_from in rows:
+        latest[(country, number_type)] = RatePrice(per_minute, fee, effective_from)
+    by_country: dict[str, dict[str, RatePrice]] = {}
+    for (country, number_type), price in latest.items():
+        by_country.setdefault(country, {})[number_type] = price
+    needle = search.strip().casefold()
+    result = []
+    for country, prices in by_country.items():
+        name = country_name(country)
+        if needle and needle not in name.casefold() and needle != country.casefold():
+            continue
+        result.append(CountryRates(country=country, name=name, prices=prices))
+    result.sort(key=lambda row: row.name.casefold())
+    return result

@@ -1,0 +1,122 @@
+"""The per-day rollup of call records (``CallDaySummary``) that Reports > PSTN usage sums its
+totals, daily chart and top destinations from.
+
+A read model: it moves no money and the ledger never reads it. Two ways to keep it right:
+
+- ``call_summaries_add`` adds records that were just inserted (one read of the summaries
+  they touch, one upsert of the new totals). The usage import calls it for each chunk's
+  new records, inside the chunk's transaction and under the tenant's row lock, so the
+  summaries commit with the calls or not at all, and two imports of one tenant never add
+  to the same summary at once.
+- ``call_summaries_rebuild`` deletes a tenant's summaries and sums them again from its
+  call records in SQL: for writers that insert call records directly (the benchmarks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date
+
+from django.db import transaction
+from django.db.models import Count, Sum
+
+from accounts.models import Tenant
+from credits.models import CallDaySummary, CallRecord
+from credits.common.money import ZERO, sum_quantize
+from credits.reports.selectors.pstn_usage import UTCDate
+
+BATCH = 1000
+KEY_FIELDS = ("day", "call_type", "capability", "pool_capability", "rated_country")
+SUM_FIELDS = ("calls", "billed_minutes", "pool_minutes", "charge")
+
+SummaryKey = tuple[date, str, str, str, str]
+
+
+def call_summaries_add(*, tenant: Tenant, records: Iterable[Mapping[str, object]]) -> int:
+    """Add new call records of ``tenant`` to its summaries; returns the summaries written.
+
+    Each record is a mapping with the ``CallRecord`` fields ``start_time``, ``call_type``,
+    ``capability``, ``pool_capability``, ``rated_country``, ``billed_minutes``,
+    ``pool_minutes`` and ``charge``. The caller must hold the tenant's row lock inside a
+    transaction (as the usage import does) and give each record once.
+    """
+    added: dict[SummaryKey, list] = {}
+    for record in records:
+        key = (
+            record["start_time"].astimezone(UTC).date(), record["call_type"],
+            record["capability"], record["pool_capability"], record["rated_country"],
+        )
+        sums = added.get(key)
+        if sums is None:
+            sums = added[key] = [0, 0, 0, ZERO]
+        sums[0] += 1
+        sums[1] += record["billed_minutes"]
+        sums[2] += record["pool_minutes"]
+        sums[3] += record["charge"]
+    if not added:
+        return 0
+    # One query: a superset of the keys (their days, call types and countries), matched here.
+    candidates = CallDaySummary.objects.filter(
+        tenant=tenant,
+        day__in={key[0] for key in added},
+        call_type__in={key[1] for key in added},
+        rated_country__in={key[4] for key in added},
+    ).values_list(*KEY_FIELDS, *SUM_FIELDS)
+    for *key, calls, billed, pool, charge in candidates:
+        sums = added.get(tuple(key))
+        if sums is not None:
+            sums[0] += calls
+            sums[1] += billed
+            sums[2] += pool
+            sums[3] += charge
+    # One upsert writes the new totals, whether the summary existed or not.
+    CallDaySummary.objects.bulk_create(
+        [
+            CallDaySummary(
+                tenant=tenant, **dict(zip(KEY_FIELDS, key, strict=True)),
+                calls=calls, billed_minutes=billed, pool_minutes=pool, charge=charge,
+            )
+            for key, (calls, billed, pool, charge) in added.items()
+        ],
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["tenant", *KEY_FIELDS],
+        update_fields=list(SUM_FIELDS),
+    )
+    return len(added)
+
+
+def call_summaries_rebuild(*, tenant: Tenant) -> int:
+    """Replace ``tenant``'s summaries by the sums of its call records (one GROUP BY);
+    returns the number of summaries. Atomic, under the tenant's row lock."""
+    with transaction.atomic():
+        list(
+            Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk)
+            .values_list("pk")
+        )
+        CallDaySummary.objects.filter(tenant=tenant).delete()
+        rows = (
+            CallRecord.objects.filter(tenant=tenant)
+            .annotate(utc_day=UTCDate("start_time"))
+            .values("utc_day", "call_type", "capability", "pool_capability", "rated_country")
+            .annotate(
+                n=Count("*"), billed=Sum("billed_minutes"), pool=Sum("pool_minutes"),
+                charged=Sum("charge"),
+            )
+            .order_by()
+        )
+        summaries = [
+            CallDaySummary(
+                tenant=tenant, day=row["utc_day"], call_type=row["call_type"],
+                capability=row["capability"], pool_capability=row["pool_capability"],
+                rated_country=row["rated_country"], calls=row["n"],
+                billed_minutes=row["billed"] or 0, pool_minutes=row["pool"] or 0,
+                charge=sum_quantize(row["charged"]),
+            )
+            for row in rows
+        ]
+        CallDaySummary.objects.bulk_create(summaries, batch_size=BATCH)
+    return len(summaries)
+
+
+__all__ = ["call_summaries_add", "call_summaries_rebuild"]

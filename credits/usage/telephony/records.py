@@ -1,0 +1,280 @@
+"""Call records in and out (DESIGN §6): the CSV header, JSON objects, validation.
+
+Import accepts the PSTN usage report's header; ``Charge``, ``Connection Fee``,
+``Currency``, ``Capability``, ``Domestic/International`` and ``Destination Dialed`` may be
+empty, because the console rates each call itself (and ignores what a file says there).
+JSON objects may use the same column names or their snake_case forms (``usage_id``,
+``destination_number``, ...). Times are ISO 8601, UTC when no offset is given.
+
+A row's *fingerprint* hashes the facts of the call (ids, who, numbers, times, duration):
+the same UsageId imported again with the same facts is a duplicate; with different facts,
+a conflict.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from credits.usage.models.calls import CallType
+
+HEADER = (
+    "UsageId", "Call ID", "Conference ID", "User Location", "AAD ObjectId", "UPN",
+    "User Display Name", "Caller ID", "Call Type", "Number Type", "Domestic/International",
+    "Destination Dialed", "Destination Number", "Start Time", "End Time", "Duration Seconds",
+    "Connection Fee", "Charge", "Currency", "Capability",
+)
+
+# Normalized column name -> CallInput field (None: output columns, accepted and ignored).
+_COLUMNS: dict[str, str | None] = {
+    "usageid": "usage_id",
+    "callid": "call_id",
+    "conferenceid": "conference_id",
+    "userlocation": "user_location",
+    "aadobjectid": "aad_object_id",
+    "upn": "upn",
+    "userdisplayname": "user_display_name",
+    "callerid": "caller_id",
+    "calltype": "call_type",
+    "numbertype": "number_type",
+    "domesticinternational": None,
+    "destinationdialed": None,
+    "destinationnumber": "destination_number",
+    "starttime": "start_time",
+    "endtime": "end_time",
+    "durationseconds": "duration_seconds",
+    "connectionfee": None,
+    "charge": None,
+    "currency": "currency",
+    "capability": None,
+}
+REQUIRED_COLUMNS = ("UsageId", "Call Type", "Destination Number", "Start Time", "End Time")
+_LIMITS = {
+    "usage_id": 100, "call_id": 100, "conference_id": 100, "aad_object_id": 64, "upn": 254,
+    "user_display_name": 200, "caller_id": 32, "number_type": 30, "destination_number": 32,
+}
+MAX_DURATION_SECONDS = 2 * 24 * 3600
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_CALL_TYPES = frozenset(CallType.values)
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+
+
+@lru_cache(maxsize=512)
+def column_key(name: str) -> str:
+    return _NOT_ALNUM.sub("", str(name).lower())
+
+
+@lru_cache(maxsize=256)
+def _fields_of(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(given name, CallInput field) for the columns of a row that feed the record."""
+    pairs = []
+    for name in names:
+        field = _COLUMNS.get(column_key(name)) if isinstance(name, str) else None
+        if field:
+            pairs.append((name, field))
+    return tuple(pairs)
+
+
+class RecordError(ValueError):
+    """One row cannot be imported; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RecordsMalformed(ValueError):
+    """The whole input is unusable (not CSV with the header, not a JSON list...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallInput:
+    """One call record as given, validated; ``line`` is where it was in the input."""
+
+    line: int
+    usage_id: str
+    call_id: str
+    conference_id: str
+    user_location: str
+    aad_object_id: str
+    upn: str
+    user_display_name: str
+    caller_id: str
+    call_type: str
+    number_type: str
+    destination_number: str
+    start_time: datetime
+    end_time: datetime
+    duration_seconds: int
+    currency: str
+    fingerprint: str
+
+
+def _text(values: dict[str, object], field: str) -> str:
+    value = values.get(field)
+    if value is None:
+        return ""
+    if type(value) is not str:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise RecordError(f"{field.replace('_', ' ')} must be text")
+        value = str(value)
+    value = value.strip()
+    limit = _LIMITS.get(field)
+    if limit and len(value) > limit:
+        raise RecordError(f"{field.replace('_', ' ')} is longer than {limit} characters")
+    if not value.isprintable() and _CONTROL.search(value):
+        raise RecordError(f"{field.replace('_', ' ')} contains control characters")
+    return value
+
+
+def _time(values: dict[str, object], field: str) -> datetime:
+    raw = _text(values, field)
+    label = "Start Time" if field == "start_time" else "End Time"
+    if not raw:
+        raise RecordError(f"{label} is missing")
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise RecordError(f"{label} {raw!r} is not an ISO 8601 date and time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _duration(values: dict[str, object], start: datetime, end: datetime) -> int:
+    raw = values.get("duration_seconds")
+    span = (end - start).total_seconds()
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return int(span)
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise RecordError("Duration Seconds must be a whole number of seconds")
+    try:
+        seconds = int(str(raw).strip())
+    except ValueError:
+        raise RecordError(f"Duration Seconds {raw!r} is not a whole number of seconds") from None
+    if seconds < 0:
+        raise RecordError("Duration Seconds cannot be negative")
+    if seconds > span + 1:
+        raise RecordError(
+            f"Duration Seconds ({seconds}) is longer than the time between Start Time and "
+            f"End Time ({int(span)} s)"
+        )
+    return seconds
+
+
+def record_parse(raw: Mapping[str, object], *, line: int) -> CallInput:
+    """Validate one row (column names as in the CSV header or snake_case)."""
+    if not isinstance(raw, Mapping):
+        raise RecordError("each record must be an object with the call record's columns")
+    if "__error__" in raw:
+        raise RecordError(str(raw["__error__"]))
+    values = {field: raw[name] for name, field in _fields_of(tuple(raw))}
+    usage_id = _text(values, "usage_id")
+    if not usage_id:
+        raise RecordError("UsageId is missing")
+    call_type = _text(values, "call_type").lower()
+    if not call_type:
+        raise RecordError("Call Type is missing")
+    if call_type not in _CALL_TYPES:
+        raise RecordError(
+            f"Call Type {call_type!r} is not one of {', '.join(sorted(_CALL_TYPES))}"
+        )
+    destination = _text(values, "destination_number")
+    if not destination:
+        raise RecordError("Destination Number is missing")
+    start, end = _time(values, "start_time"), _time(values, "end_time")
+    if end < start:
+        raise RecordError("End Time is before Start Time")
+    if (end - start).total_seconds() > MAX_DURATION_SECONDS:
+        raise RecordError("the call lasts more than 48 hours")
+    duration = _duration(values, start, end)
+    location = _text(values, "user_location").upper()
+    if location and not _COUNTRY.fullmatch(location):
+        raise RecordError(f"User Location {location!r} is not a two-letter country code")
+    currency = _text(values, "currency").upper()
+    upn = _text(values, "upn").lower()
+    call_id = _text(values, "call_id")
+    conference_id = _text(values, "conference_id")
+    caller_id = _text(values, "caller_id")
+    facts = "\x1f".join(
+        (
+            usage_id, call_id, conference_id, upn, caller_id, call_type, destination,
+            start.isoformat(), end.isoformat(), str(duration),
+        )
+    )
+    return CallInput(
+        line=line,
+        usage_id=usage_id,
+        call_id=call_id,
+        conference_id=conference_id,
+        user_location=location,
+        aad_object_id=_text(values, "aad_object_id"),
+        upn=upn,
+        user_display_name=_text(values, "user_display_name"),
+        caller_id=caller_id,
+        call_type=call_type,
+        number_type=_text(values, "number_type"),
+        destination_number=destination,
+        start_time=start,
+        end_time=end,
+        duration_seconds=duration,
+        currency=currency,
+        fingerprint=hashlib.sha256(facts.encode()).hexdigest(),
+    )
+
+
+def csv_records(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data row of a call-record CSV; the header is line 1.
+
+    Raises ``RecordsMalformed`` when the header lacks a required column or names one the
+    format does not have.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise RecordsMalformed("The file is empty: expected the call-record header.") from None
+    except csv.Error as error:
+        raise RecordsMalformed(f"Line 1 is not valid CSV: {error}.") from None
+    header = [name.strip() for name in header]
+    unknown = [name for name in header if name and column_key(name) not in _COLUMNS]
+    if unknown:
+        raise RecordsMalformed(
+            f"Line 1: unknown column {unknown[0]!r}; the header is: {','.join(HEADER)}"
+        )
+    present = {column_key(name) for name in header}
+    missing = [name for name in REQUIRED_COLUMNS if column_key(name) not in present]
+    if missing:
+        raise RecordsMalformed(
+            f"Line 1: the header lacks {', '.join(missing)}; the header is: {','.join(HEADER)}"
+        )
+    line = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise RecordsMalformed(f"Line {reader.line_num} is not valid CSV: {error}.") from None
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield line, {"__error__": f"has {len(row)} fields, the header has {len(header)}"}
+            continue
+        yield line, dict(zip(header, row, strict=True))
+
+
+def csv_write_header() -> str:
+    return ",".join(HEADER) + "\r\n"

@@ -1,0 +1,192 @@
+"""The usage API (issue 6): JSON over HTTPS with a per-tenant bearer token.
+
+- ``POST /api/v1/usage``: call records as a JSON list (or ``{"records": [...]}``) or as
+  the call-record CSV (``Content-Type: text/csv``). Answers the import summary.
+- ``POST /api/v1/calls/authorize``: ``{"upn", "call_type", "destination_number",
+  "caller_id"?}``; answers whether the call may start, who pays, or why not.
+
+``Authorization: Bearer <token>`` is required (401 without it or with an unknown or revoked
+token). A request may name its tenant (``"tenant"`` in the JSON object, or ``?tenant=``);
+a token of another tenant is then refused with 403. Malformed requests get 400 with the
+reason; a request is applied entirely or not at all (one transaction).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from credits.exceptions import CreditsError, UsageInvalid
+from credits.models import CallType, UsageSource
+from credits.usage.services.api_tokens import api_token_authenticate
+from credits.usage.services.authorize import call_authorize
+from credits.usage.services.imports import ChargeAt, usage_import, usage_import_csv
+
+API_MAX_BODY = 8 * 1024 * 1024
+API_MAX_RECORDS = 10_000
+
+
+def _error(status: int, code: str, message: str, **headers) -> JsonResponse:
+    response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def _unauthorized(message: str) -> JsonResponse:
+    return _error(
+        401, "unauthorized", message,
+        WWW_Authenticate='Bearer realm="usage", error="invalid_token"',
+    )
+
+
+def api_view(view):
+    """POST only, CSRF-exempt (no cookies: bearer tokens), token-authenticated; the view
+    gets ``request.api_token`` and ``request.api_tenant``."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if request.method != "POST":
+            response = _error(405, "method_not_allowed", "Use POST.")
+            response["Allow"] = "POST"
+            return response
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return _unauthorized("Send your API token: Authorization: Bearer <token>.")
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            return _unauthorized("Use the Bearer scheme: Authorization: Bearer <token>.")
+        token = api_token_authenticate(raw=raw.strip())
+        if token is None:
+            return _unauthorized("This API token is not valid (unknown or revoked).")
+        request.api_token = token
+        request.api_tenant = token.tenant
+        body = request.read(API_MAX_BODY + 1)
+        if len(body) > API_MAX_BODY:
+            return _error(
+                413, "too_large", f"The request body is over {API_MAX_BODY // (1024 * 1024)} MB."
+            )
+        request.api_body = body
+        named = request.GET.get("tenant", "")
+        if named and named != token.tenant.slug:
+            return _forbidden()
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _forbidden() -> JsonResponse:
+    return _error(403, "forbidden", "This API token belongs to another organization.")
+
+
+def _json_body(request: HttpRequest) -> object:
+    try:
+        text = request.api_body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageInvalid("The body is not UTF-8 text.") from None
+    try:
+        return json.loads(text, parse_float=str, parse_constant=lambda name: name)
+    except json.JSONDecodeError as error:
+        raise UsageInvalid(
+            f"The body is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
+        ) from None
+
+
+def _content_type(request: HttpRequest) -> str:
+    return (request.content_type or "").split(";")[0].strip().lower()
+
+
+@api_view
+def usage_post(request: HttpRequest) -> JsonResponse:
+    tenant = request.api_tenant
+    if not request.api_body.strip():
+        return _error(400, "usage_invalid", "The body is empty: send call records.")
+    try:
+        kind = _content_type(request)
+        if kind in ("text/csv", "application/csv"):
+            try:
+                text = request.api_body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise UsageInvalid("The CSV is not UTF-8 text.") from None
+            result = usage_import_csv(
+                tenant=tenant, text=text, source=UsageSource.API, chunk_size=None,
+                max_records=API_MAX_RECORDS,
+            )
+        elif kind == "application/json":
+            payload = _json_body(request)
+            if isinstance(payload, dict):
+                named = payload.get("tenant")
+                if named is not None and named != tenant.slug:
+                    return _forbidden()
+                unknown = sorted(set(payload) - {"tenant", "records"})
+                if unknown:
+                    raise UsageInvalid(f"Unknown field {unknown[0]!r}: send records (and tenant).")
+                payload = payload.get("records")
+            if not isinstance(payload, list):
+                raise UsageInvalid(
+                    "Send a JSON list of call records, or an object with a records list."
+                )
+            if len(payload) > API_MAX_RECORDS:
+                raise UsageInvalid(
+                    f"{len(payload):,} records is more than {API_MAX_RECORDS:,} per request."
+                )
+            result = usage_import(
+                tenant=tenant, records=list(enumerate(payload, start=1)),
+                source=UsageSource.API, charge_at=ChargeAt.IMPORT, chunk_size=None,
+                max_records=API_MAX_RECORDS,
+            )
+        else:
+            return _error(
+                415, "unsupported_media_type",
+                "Send application/json (a list of call records) or text/csv (the "
+                "call-record header and rows).",
+            )
+    except UsageInvalid as error:
+        return _error(400, error.code, error.message)
+    except CreditsError as error:  # the ledger refused the charges: nothing was applied
+        return _error(409, error.code, error.message)
+    return JsonResponse(result.as_dict(), status=200)
+
+
+_AUTHORIZE_FIELDS = {"upn", "call_type", "destination_number", "caller_id", "tenant"}
+
+
+@api_view
+def calls_authorize(request: HttpRequest) -> JsonResponse:
+    tenant = request.api_tenant
+    if _content_type(request) != "application/json":
+        return _error(415, "unsupported_media_type", "Send application/json.")
+    try:
+        payload = _json_body(request)
+    except UsageInvalid as error:
+        return _error(400, "invalid_request", error.message)
+    if not isinstance(payload, dict):
+        return _error(400, "invalid_request", "Send a JSON object.")
+    named = payload.get("tenant")
+    if named is not None and named != tenant.slug:
+        return _forbidden()
+    unknown = sorted(set(payload) - _AUTHORIZE_FIELDS)
+    if unknown:
+        return _error(400, "invalid_request", f"Unknown field {unknown[0]!r}.")
+    problems = []
+    for name in ("call_type", "destination_number"):
+        if not isinstance(payload.get(name), str) or not payload[name].strip():
+            problems.append(f"{name} is required (text)")
+    for name in ("upn", "caller_id"):
+        if payload.get(name) is not None and not isinstance(payload[name], str):
+            problems.append(f"{name} must be text")
+    call_type = str(payload.get("call_type") or "").strip().lower()
+    if not problems and call_type not in CallType.values:
+        problems.append(f"call_type must be one of {', '.join(CallType.values)}")
+    if problems:
+        return _error(400, "invalid_request", "; ".join(problems) + ".")
+    decision = call_authorize(
+        tenant=tenant, upn=payload.get("upn") or "", call_type=call_type,
+        destination_number=payload["destination_number"].strip(),
+        caller_id=(payload.get("caller_id") or "").strip(),
+    )
+    return JsonResponse(decision.as_dict(), status=200)

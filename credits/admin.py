@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from credits.billing import models as pay_models
 from credits.models import (
     ApiToken,
     CallDaySummary,
@@ -26,7 +27,6 @@ from credits.models import (
     ReportExport,
     TollFreeNumber,
 )
-from credits.billing import models as pay_models
 from credits.usage.services.api_tokens import api_token_revoke
 
 

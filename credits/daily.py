@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credits.common.formatting import format_money, tenant_locale
-from credits.models import CreditAccountStatus, FundLot, NotificationKind
 from credits.billing.services.auto_recharge import recharges_recover
-from credits.reports.services import report_exports_delete_expired
+from credits.common.formatting import format_money, tenant_locale
 from credits.ledger.services.postings import funds_expire_due
+from credits.models import CreditAccountStatus, FundLot, NotificationKind
 from credits.notifications.services import notification_create, notifications_retry
+from credits.reports.services import report_exports_delete_expired
 
 REMINDER_DAYS = (30, 7)
 

@@ -20,32 +20,17 @@ written only by ``credits.ledger.services.postings``; see its docstring for the 
 (balance, lots, deficit) and the invariants ``manage.py ledger_verify`` checks.
 """
 
+from credits.billing.models import (
+    BillingProfile,
+    EnterpriseAgreement,
+    Order,
+    OrderKind,
+    OrderStatus,
+    PaymentMethod,
+    PaymentType,
+    SandboxCharge,
+)
 from credits.ledger.models.accounts import CreditAccount, CreditAccountQuerySet, CreditAccountStatus
-from credits.usage.models.api import ApiToken
-from credits.usage.models.calls import (
-    CONFERENCE_OUT_CALL_TYPES,
-    INBOUND_CALL_TYPES,
-    POOL_CAPABILITIES,
-    USER_OUT_CALL_TYPES,
-    CallDaySummary,
-    CallDaySummaryQuerySet,
-    CallRecord,
-    CallRecordQuerySet,
-    CallType,
-    Capability,
-    DestinationType,
-    MinutePool,
-    Reach,
-    TollFreeNumber,
-    UsageSource,
-)
-from credits.reports.models import (
-    EXPORT_KEEP,
-    ExportFormat,
-    ExportStatus,
-    ReportExport,
-    ReportExportQuerySet,
-)
 from credits.ledger.models.entries import (
     CREDIT_KINDS,
     DEBIT_KINDS,
@@ -63,15 +48,30 @@ from credits.notifications.models import (
     NotificationKind,
     NotificationQuerySet,
 )
-from credits.billing.models import (
-    BillingProfile,
-    EnterpriseAgreement,
-    Order,
-    OrderKind,
-    OrderStatus,
-    PaymentMethod,
-    PaymentType,
-    SandboxCharge,
+from credits.reports.models import (
+    EXPORT_KEEP,
+    ExportFormat,
+    ExportStatus,
+    ReportExport,
+    ReportExportQuerySet,
+)
+from credits.usage.models.api import ApiToken
+from credits.usage.models.calls import (
+    CONFERENCE_OUT_CALL_TYPES,
+    INBOUND_CALL_TYPES,
+    POOL_CAPABILITIES,
+    USER_OUT_CALL_TYPES,
+    CallDaySummary,
+    CallDaySummaryQuerySet,
+    CallRecord,
+    CallRecordQuerySet,
+    CallType,
+    Capability,
+    DestinationType,
+    MinutePool,
+    Reach,
+    TollFreeNumber,
+    UsageSource,
 )
 from credits.usage.models.rates import NumberType, Rate, RateQuerySet
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from accounts.shell.navigation import navigation_for
 from accounts.permissions import actions_for
+from accounts.shell.navigation import navigation_for
 
 
 def console(request: HttpRequest) -> dict:

@@ -5,10 +5,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.shell.access import console_view
 from accounts.forms import ConsoleAuthenticationForm
 from accounts.permissions import Action
 from accounts.selectors import directory_summary, subscriptions_with_usage
+from accounts.shell.access import console_view
 from credits.billing.selectors.subscription import credits_home_card
 
 

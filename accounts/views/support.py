@@ -15,12 +15,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.exceptions import AccountsError
 from accounts.forms import ServiceRequestForm
 from accounts.models import ServiceRequest, ServiceRequestTopic
 from accounts.permissions import Action
 from accounts.services import service_request_create
+from accounts.shell.access import console_view, get_tenant_object_or_404
 
 PAGE_SIZE = 25
 

@@ -19,7 +19,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.exceptions import AccountsError, LicenseError, UsersImportError
 from accounts.forms import (
     BulkLicensesForm,
@@ -29,7 +28,6 @@ from accounts.forms import (
     UserListForm,
     UsersImportForm,
 )
-from accounts.shell.listing import query_with, sort_headers
 from accounts.models import AdminRole, Product, User
 from accounts.permissions import Action
 from accounts.selectors import license_availability, users_for_tenant, users_list
@@ -40,6 +38,8 @@ from accounts.services import (
     users_import,
 )
 from accounts.services.user_import import COLUMNS
+from accounts.shell.access import console_view, get_tenant_object_or_404
+from accounts.shell.listing import query_with, sort_headers
 
 PAGE_SIZE = 50
 MAX_BULK_USERS = 1_000

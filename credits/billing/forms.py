@@ -20,9 +20,6 @@ from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from credits.exceptions import InvalidRechargeSettings
-from credits.common.formatting import active_locale, format_money
-from credits.models import EnterpriseAgreement, PaymentMethod, PaymentType
 from credits.billing.gateway import CardDetails
 from credits.billing.gateway.cards import normalize_number
 from credits.billing.rules import (
@@ -34,6 +31,9 @@ from credits.billing.rules import (
     recharge_settings_check,
 )
 from credits.billing.services.checks import Payment
+from credits.common.formatting import active_locale, format_money
+from credits.exceptions import InvalidRechargeSettings
+from credits.models import EnterpriseAgreement, PaymentMethod, PaymentType
 
 NEW_CARD = "new_card"
 INVOICE = "invoice"

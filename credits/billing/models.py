@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.tenants import validate_country, validate_currency
-from credits.common.money import money_field
 from credits.billing.gateway.base import card_expired
 from credits.billing.regions import Region, region_of
+from credits.common.money import money_field
 
 
 class PaymentType(models.TextChoices):

@@ -1,7 +1,7 @@
 """Sales regions, defined once (DESIGN §1: an EA billed in another region is refused).
 
 Every ISO 3166 country the console knows (``accounts.countries``) belongs to exactly one
-region; ``tests/credits/test_regions.py`` checks that the three sets cover them all and do
+region; ``tests/credits/billing/test_regions.py`` checks that the three sets cover them all and do
 not overlap. Territories follow the region of the area they lie in (Greenland and the
 Caribbean territories in the Americas, the Pacific islands in Asia Pacific); Central Asia
 is in Europe, Middle East and Africa, as in Microsoft's own sales areas.

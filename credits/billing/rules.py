@@ -21,9 +21,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from credits.exceptions import InvalidOrderAmount, InvalidRechargeSettings, OrderError
 from credits.common.formatting import format_money
 from credits.common.money import currency_decimals, quantize
+from credits.exceptions import InvalidOrderAmount, InvalidRechargeSettings, OrderError
 
 MIN_ORDER_AMOUNT = Decimal("50")
 MAX_ORDER_AMOUNT = Decimal("10000")

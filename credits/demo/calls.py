@@ -24,12 +24,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from accounts.models import Tenant
-from credits.models import CreditAccount, TollFreeNumber, UsageSource
 from credits.ledger.selectors import balance_at
+from credits.models import CreditAccount, TollFreeNumber, UsageSource
 from credits.usage.selectors import simulation_tenant
+from credits.usage.services.imports import ChargeAt, UsageImported, usage_import
 from credits.usage.services.rates import sample_rates_load
 from credits.usage.services.simulation import simulated_days
-from credits.usage.services.imports import ChargeAt, UsageImported, usage_import
 from credits.usage.telephony.records import HEADER
 from credits.usage.telephony.simulator import calls_simulate
 

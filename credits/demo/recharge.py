@@ -19,6 +19,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from accounts.models import Product, Tenant
+from credits.billing.services.recharge_settings import recharge_check
 from credits.models import (
     CallRecord,
     CreditAccount,
@@ -28,7 +29,6 @@ from credits.models import (
     UsageSource,
 )
 from credits.usage.selectors import simulation_tenant
-from credits.billing.services.recharge_settings import recharge_check
 from credits.usage.services.imports import ChargeAt, usage_import
 from credits.usage.telephony.simulator import sample_numbers
 

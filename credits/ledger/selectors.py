@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from credits.models import CreditAccount, FundLot, LedgerEntry, LotMovement
 from credits.common.money import ZERO, money_field, quantize
 from credits.ledger.checks import aware_check
+from credits.models import CreditAccount, FundLot, LedgerEntry, LotMovement
 
 if TYPE_CHECKING:
     from accounts.models import Tenant

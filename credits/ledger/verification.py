@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from credits.models import CREDIT_KINDS, CreditAccount, EntryKind, FundLot, LedgerEntry, LotMovement
 from credits.common.money import ZERO
+from credits.models import CREDIT_KINDS, CreditAccount, EntryKind, FundLot, LedgerEntry, LotMovement
 
 
 def account_label(account: CreditAccount) -> str:

@@ -6,10 +6,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from accounts.shell.access import console_view
 from accounts.permissions import Action
-from credits.models import Notification
+from accounts.shell.access import console_view
 from credits.billing.views.common import render_page
+from credits.models import Notification
 
 PAGE_SIZE = 25
 

@@ -29,10 +29,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Tenant, User
 from credits.exceptions import CreditsError, ExportRefused
-from credits.reports.writers import XLSX_MAX_ROWS, export_filename, xlsx_write
-from credits.reports.forms import PstnUsageForm
 from credits.models import ExportFormat, ExportStatus, ReportExport
+from credits.reports.forms import PstnUsageForm
 from credits.reports.selectors.pstn_usage import UsageSelection, calls_selected, usage_export_rows
+from credits.reports.writers import XLSX_MAX_ROWS, export_filename, xlsx_write
 
 logger = logging.getLogger(__name__)
 

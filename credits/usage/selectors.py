@@ -16,8 +16,8 @@ from django.db.models import Count, Q
 
 from accounts.countries import country_name
 from accounts.models import LicenseAssignment, Product, Tenant, User
-from credits.models import CreditAccount, MinutePool, NumberType, Rate, TollFreeNumber
 from credits.ledger.selectors import credit_account_for_tenant
+from credits.models import CreditAccount, MinutePool, NumberType, Rate, TollFreeNumber
 from credits.usage.telephony.pools import (
     CALLING_PLANS,
     effective_products,

@@ -11,9 +11,9 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
-from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.models import Subscription
 from accounts.permissions import Action
+from accounts.shell.access import console_view, get_tenant_object_or_404
 
 
 @console_view()

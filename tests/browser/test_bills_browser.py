@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 
 from credits.models import MinutePool, OrderKind
 from tests.browser.test_home_browser import sign_in
+from tests.credits.billing.test_bills_page import declined, place
 from tests.credits.calls import CONFERENCING, DOMESTIC, E5, INTERNATIONAL, person
 from tests.credits.payments import saved_card
-from tests.credits.test_bills_page import declined, place
 
 pytestmark = [
     pytest.mark.browser,

@@ -241,9 +241,9 @@ def test_a_declined_card_keeps_what_was_typed_except_the_number_and_code(
 def test_the_billing_pages_fit_a_phone_screen(page, live_server, northwind):
     from decimal import Decimal
 
-    from credits.models import OrderKind, PaymentType
-    from credits.billing.services.orders import order_place
     from credits.billing.services.checks import Payment
+    from credits.billing.services.orders import order_place
+    from credits.models import OrderKind, PaymentType
     from tests.credits.payments import token
 
     order_place(tenant=northwind, acting_user=None, kind=OrderKind.PURCHASE,

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from credits.usage.telephony.records import HEADER
 from tests.browser.test_home_browser import sign_in
-from tests.credits import calls, reports
+from tests.credits import calls
+from tests.credits import report_data as reports
 from tests.credits.calls import (
     CA_FIXED,
     DE_FIXED,
@@ -23,7 +24,7 @@ from tests.credits.calls import (
     import_rows,
     record,
 )
-from tests.credits.reports import days_ago
+from tests.credits.report_data import days_ago
 
 pytestmark = [
     pytest.mark.browser,

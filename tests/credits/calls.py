@@ -14,8 +14,8 @@ import pytest
 
 from accounts.models import LicenseAssignment, Product, Subscription
 from credits.models import CallRecord, MinutePool, TollFreeNumber, UsageSource
-from credits.usage.services.rates import rates_import
 from credits.usage.services.imports import usage_import
+from credits.usage.services.rates import rates_import
 from credits.usage.telephony.records import HEADER
 from tests.accounts.factories import UserFactory, product
 

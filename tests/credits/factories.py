@@ -13,8 +13,8 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from credits.models import CreditAccount, FundSource, LedgerEntry
 from credits.ledger.services import postings as ledger
+from credits.models import CreditAccount, FundSource, LedgerEntry
 from tests.accounts.factories import TenantFactory
 
 T0 = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)

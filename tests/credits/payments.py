@@ -9,6 +9,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Product, Subscription
+from credits.billing.gateway import CardDetails
+from credits.billing.gateway.sandbox import SandboxGateway
+from credits.billing.services.payment_methods import card_save
 from credits.models import (
     BillingProfile,
     CreditAccount,
@@ -19,9 +22,6 @@ from credits.models import (
     PaymentMethod,
     SandboxCharge,
 )
-from credits.billing.gateway import CardDetails
-from credits.billing.gateway.sandbox import SandboxGateway
-from credits.billing.services.payment_methods import card_save
 
 VISA = "4242424242424242"
 DECLINED = "4000000000000002"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from credits.models import CreditAccount, PaymentType
 from credits.billing.services.recharge_settings import billing_profile_write
+from credits.models import CreditAccount, PaymentType
 from tests.credits.factories import fund
 from tests.credits.payments import saved_card
 

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from accounts.demo import MAX_EXTRA_USERS, seed_demo
 from accounts.models import Tenant, User
-from credits.demo.history import seed_credit_history
 from credits.demo.bulk_calls import (
     BULK_TENANT,
     MAX_CALLS,
@@ -16,6 +15,7 @@ from credits.demo.bulk_calls import (
     bulk_calls_prepare,
 )
 from credits.demo.calls import call_history_prepare
+from credits.demo.history import seed_credit_history
 from credits.demo.payments import seed_payment_demo
 from credits.demo.recharge import demo_recharge_crossing
 from credits.usage.services.rates import sample_rates_load

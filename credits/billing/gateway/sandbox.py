@@ -29,7 +29,6 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from credits.billing.gateway.cards import card_brand, luhn_valid, normalize_number
 from credits.billing.gateway.base import (
     CardDetails,
     CardError,
@@ -39,6 +38,7 @@ from credits.billing.gateway.base import (
     TokenizedCard,
     card_expired,
 )
+from credits.billing.gateway.cards import card_brand, luhn_valid, normalize_number
 
 logger = logging.getLogger(__name__)
 

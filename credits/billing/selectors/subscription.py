@@ -18,6 +18,9 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Product, ProductCategory, Subscription
 from accounts.selectors import subscriptions_with_usage
+from credits.common.money import ZERO
+from credits.ledger.selectors import balance_at
+from credits.ledger.services.accounts import CREDITS_UNAVAILABLE_COUNTRIES
 from credits.models import (
     BillingProfile,
     CreditAccount,
@@ -27,9 +30,6 @@ from credits.models import (
     Order,
     PaymentMethod,
 )
-from credits.common.money import ZERO
-from credits.ledger.selectors import balance_at
-from credits.ledger.services.accounts import CREDITS_UNAVAILABLE_COUNTRIES
 
 if TYPE_CHECKING:
     from accounts.models import Tenant

@@ -28,8 +28,11 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credits.exceptions import PaymentDeclined
+from credits.billing.gateway import PaymentGateway
+from credits.billing.gateway import get_gateway as _default_gateway
+from credits.billing.services import orders
 from credits.common.formatting import format_money, tenant_locale
+from credits.exceptions import PaymentDeclined
 from credits.models import (
     BillingProfile,
     CreditAccount,
@@ -39,9 +42,6 @@ from credits.models import (
     OrderKind,
     OrderStatus,
 )
-from credits.billing.gateway import PaymentGateway
-from credits.billing.gateway import get_gateway as _default_gateway
-from credits.billing.services import orders
 from credits.notifications.services import notification_create
 
 BACKOFF = timedelta(hours=6)

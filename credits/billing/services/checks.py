@@ -11,18 +11,18 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from accounts.models import Tenant
+from credits.billing.gateway import CardDetails
+from credits.billing.gateway.cards import card_brand, normalize_number
+from credits.billing.regions import describe, same_region
+from credits.billing.rules import po_number_check
 from credits.exceptions import (
     AgreementRegionMismatch,
     CardRefused,
     PaymentMethodUnavailable,
     PurchaseNotAllowed,
 )
-from credits.models import EnterpriseAgreement, PaymentMethod, PaymentType
-from credits.billing.gateway import CardDetails
-from credits.billing.gateway.cards import card_brand, normalize_number
-from credits.billing.regions import describe, same_region
-from credits.billing.rules import po_number_check
 from credits.ledger.services.accounts import CREDITS_UNAVAILABLE_COUNTRIES
+from credits.models import EnterpriseAgreement, PaymentMethod, PaymentType
 
 
 @dataclass(frozen=True)

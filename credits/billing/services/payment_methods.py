@@ -15,9 +15,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Tenant
 from accounts.services import audit_record
+from credits.billing.gateway import (
+    CardDetails,
+    CardError,
+    PaymentGateway,
+    TokenizedCard,
+    get_gateway,
+)
 from credits.exceptions import CardRefused, PaymentMethodInUse, PaymentMethodUnavailable
 from credits.models import BillingProfile, PaymentMethod
-from credits.billing.gateway import CardDetails, CardError, PaymentGateway, TokenizedCard, get_gateway
 
 if TYPE_CHECKING:
     from accounts.models import User

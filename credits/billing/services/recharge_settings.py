@@ -14,17 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import audit_record
-from credits.exceptions import CardRefused, InvalidRechargeSettings
-from credits.models import BillingProfile, CreditAccount, PaymentType
 from credits.billing.gateway import CardError, get_gateway
 from credits.billing.rules import RechargeSettings, recharge_settings_check
-from credits.billing.services.payment_methods import card_save
 from credits.billing.services.checks import Payment, credits_available_check, payment_check
+from credits.billing.services.payment_methods import card_save
+from credits.exceptions import CardRefused, InvalidRechargeSettings
+from credits.models import BillingProfile, CreditAccount, PaymentType
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from credits.models import EnterpriseAgreement, PaymentMethod
     from credits.billing.gateway import PaymentGateway
+    from credits.models import EnterpriseAgreement, PaymentMethod
 
 _FIELDS = {
     "enabled": "auto_recharge_enabled",

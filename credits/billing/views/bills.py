@@ -14,10 +14,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.permissions import Action
 from accounts.shell.access import console_view
 from accounts.shell.listing import query_prefix, query_with
-from accounts.permissions import Action
-from credits.common.money import currency_decimals
 from credits.billing.selectors.bills import (
     month_parse,
     paid_with,
@@ -26,6 +25,7 @@ from credits.billing.selectors.bills import (
     statements,
 )
 from credits.billing.views.common import render_page
+from credits.common.money import currency_decimals
 
 STATEMENTS_PER_PAGE = 12  # months
 ATTEMPTS_PER_PAGE = 20

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.models import ServiceRequestTopic
-from credits.exceptions import AgreementRegionMismatch, CardRefused, PaymentDeclined
 from credits.billing.regions import describe
+from credits.exceptions import AgreementRegionMismatch, CardRefused, PaymentDeclined
 
 CREDITS_CHANGED = "credits-changed"  # htmx event: the subscription page refreshes itself
 PAYMENT_METHODS_CHANGED = "payment-methods-changed"

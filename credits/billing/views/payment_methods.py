@@ -14,14 +14,18 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.permissions import Action
-from credits.exceptions import CardRefused, CreditsError
+from accounts.shell.access import console_view, get_tenant_object_or_404
 from credits.billing.forms import CardAddForm
-from credits.models import EnterpriseAgreement, PaymentMethod
-from credits.billing.selectors.subscription import billing_profile_of, credit_account_of, saved_cards
+from credits.billing.selectors.subscription import (
+    billing_profile_of,
+    credit_account_of,
+    saved_cards,
+)
 from credits.billing.services.payment_methods import card_add, card_remove, card_set_default
 from credits.billing.views.common import PAYMENT_METHODS_CHANGED, changed, render_page
+from credits.exceptions import CardRefused, CreditsError
+from credits.models import EnterpriseAgreement, PaymentMethod
 
 PAGE_TEMPLATE = "credits/payment_methods.html"
 

@@ -16,19 +16,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.models import ProductCategory
 from accounts.permissions import Action
-from credits.exceptions import (
-    CreditsAlreadySetUp,
-    InvalidOrderAmount,
-    InvalidRechargeSettings,
-    OrderError,
-    PaymentDeclined,
-    PurchaseNotAllowed,
-)
+from accounts.shell.access import console_view, get_tenant_object_or_404
 from credits.billing.forms import CreditsSetupForm, PaymentForm
-from credits.models import OrderKind
 from credits.billing.rules import MAX_ORDER_AMOUNT, MIN_ORDER_AMOUNT, RechargeSettings
 from credits.billing.selectors.subscription import (
     agreements,
@@ -37,9 +28,18 @@ from credits.billing.selectors.subscription import (
     order_for_page,
     saved_cards,
 )
-from credits.billing.services.orders import order_place
 from credits.billing.services.checks import credits_available_check
+from credits.billing.services.orders import order_place
 from credits.billing.views.common import go, payment_refused, render_page
+from credits.exceptions import (
+    CreditsAlreadySetUp,
+    InvalidOrderAmount,
+    InvalidRechargeSettings,
+    OrderError,
+    PaymentDeclined,
+    PurchaseNotAllowed,
+)
+from credits.models import OrderKind
 
 SETUP_TEMPLATE = "credits/credits_setup.html"
 

@@ -18,19 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.shell.access import console_view
 from accounts.models import Product
 from accounts.permissions import Action
 from accounts.selectors import subscriptions_with_usage
-from credits.exceptions import (
-    CreditsNotSetUp,
-    InvalidOrderAmount,
-    InvalidRechargeSettings,
-    OrderError,
-    PaymentDeclined,
-    PurchaseNotAllowed,
-)
-from credits.common.formatting import format_money
+from accounts.shell.access import console_view
 from credits.billing.forms import (
     AGREEMENT,
     CARD_PREFIX,
@@ -39,10 +30,7 @@ from credits.billing.forms import (
     PaymentForm,
     RechargeSettingsForm,
 )
-from credits.models import OrderKind, PaymentType
 from credits.billing.rules import RechargeSettings
-from credits.ledger.selectors import EXPIRY_ALERT_WINDOW, balance_at
-from credits.reports.selectors.funding_advice import funding_advice_context, recharge_prefill
 from credits.billing.selectors.subscription import (
     CHART_DAYS,
     LOTS_SHOWN,
@@ -58,8 +46,23 @@ from credits.billing.selectors.subscription import (
 )
 from credits.billing.services.auto_recharge import recharge_failure
 from credits.billing.services.orders import order_place
-from credits.billing.services.recharge_settings import billing_profile_change, recharge_settings_update
+from credits.billing.services.recharge_settings import (
+    billing_profile_change,
+    recharge_settings_update,
+)
 from credits.billing.views.common import CREDITS_CHANGED, changed, payment_refused, render_page
+from credits.common.formatting import format_money
+from credits.exceptions import (
+    CreditsNotSetUp,
+    InvalidOrderAmount,
+    InvalidRechargeSettings,
+    OrderError,
+    PaymentDeclined,
+    PurchaseNotAllowed,
+)
+from credits.ledger.selectors import EXPIRY_ALERT_WINDOW, balance_at
+from credits.models import OrderKind, PaymentType
+from credits.reports.selectors.funding_advice import funding_advice_context, recharge_prefill
 
 TRANSACTIONS_PAGE_SIZE = 20
 PAGE_TEMPLATE = "credits/credits_subscription.html"

@@ -10,9 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from credits.common.money import money_field
 from credits.exceptions import LedgerError
 from credits.ledger.models.lots import FundSource
-from credits.common.money import money_field
 
 
 class EntryKind(models.TextChoices):

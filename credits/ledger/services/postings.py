@@ -73,6 +73,13 @@ from django.utils import timezone
 from accounts.services import audit_record
 from credits.common.bulk import copy_available, ids_allocate, rows_insert
 from credits.common.dates import lot_expires_at
+from credits.common.money import (
+    MONEY_DECIMAL_PLACES,
+    MONEY_LIMIT,
+    ZERO,
+    amount_validate,
+    currency_decimals,
+)
 from credits.exceptions import (
     AccountClosed,
     EntryNotReversible,
@@ -81,6 +88,16 @@ from credits.exceptions import (
     InvalidAmount,
     LedgerError,
 )
+from credits.ledger.checks import (
+    RESERVED_KEY_PREFIX,
+    actor_check,
+    aware_check,
+    entry_replayed,
+    key_check,
+    request_fingerprint,
+    texts_check,
+)
+from credits.ledger.selectors import balance_at
 from credits.models import (
     FUNDING_KIND,
     REVERSIBLE_KINDS,
@@ -90,23 +107,6 @@ from credits.models import (
     FundSource,
     LedgerEntry,
     LotMovement,
-)
-from credits.common.money import (
-    MONEY_DECIMAL_PLACES,
-    MONEY_LIMIT,
-    ZERO,
-    amount_validate,
-    currency_decimals,
-)
-from credits.ledger.selectors import balance_at
-from credits.ledger.checks import (
-    RESERVED_KEY_PREFIX,
-    actor_check,
-    aware_check,
-    entry_replayed,
-    key_check,
-    request_fingerprint,
-    texts_check,
 )
 
 if TYPE_CHECKING:

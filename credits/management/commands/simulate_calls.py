@@ -13,8 +13,8 @@ from accounts.models import Tenant
 from credits.exceptions import CreditsError
 from credits.management.commands.import_usage import summary_lines
 from credits.usage.selectors import simulation_tenant
-from credits.usage.services.simulation import MAX_CALLS_PER_DAY, MAX_DAYS, calls_simulate_import
 from credits.usage.services.imports import ChargeAt
+from credits.usage.services.simulation import MAX_CALLS_PER_DAY, MAX_DAYS, calls_simulate_import
 from credits.usage.telephony.records import HEADER
 from credits.usage.telephony.simulator import calls_simulate
 

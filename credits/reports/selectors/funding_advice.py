@@ -30,9 +30,6 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from accounts.permissions import Action
-from credits.exceptions import InvalidRechargeSettings
-from credits.models import CreditAccount, EntryKind, LedgerEntry
-from credits.common.money import ZERO
 from credits.billing.rules import (
     MAX_ORDER_AMOUNT,
     MAX_RECHARGE_TRIGGER,
@@ -41,6 +38,9 @@ from credits.billing.rules import (
     amount_problem,
     recharge_settings_check,
 )
+from credits.common.money import ZERO
+from credits.exceptions import InvalidRechargeSettings
+from credits.models import CreditAccount, EntryKind, LedgerEntry
 
 SHORT_WINDOW_DAYS = 28
 LONG_WINDOW_DAYS = 90

@@ -25,9 +25,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.countries import country_name
 from accounts.models import Tenant
-from credits.reports.forms import DEFAULT_SORT, PAID_FREE, SORTS
-from credits.models import CallDaySummary, CallRecord, CallType, Capability
 from credits.common.money import ZERO, sum_quantize
+from credits.models import CallDaySummary, CallRecord, CallType, Capability
+from credits.reports.forms import DEFAULT_SORT, PAID_FREE, SORTS
 from credits.usage.telephony.masking import call_numbers_masked
 
 TOP_DESTINATIONS = 10

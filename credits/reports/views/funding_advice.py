@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.shell.access import console_view
 from accounts.permissions import Action
+from accounts.shell.access import console_view
 from credits.reports.selectors.funding_advice import funding_advice_context
 
 

@@ -12,8 +12,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts.shell.access import console_view
 from accounts.permissions import Action
+from accounts.shell.access import console_view
 from credits.billing.selectors.bills import month_parse
 from credits.reports.selectors.minute_pools import pool_usage, recent_months
 

@@ -29,14 +29,13 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.shell.access import console_view, get_tenant_object_or_404
-from accounts.shell.listing import query_with, sort_headers
 from accounts.models import User
 from accounts.permissions import Action
+from accounts.shell.access import console_view, get_tenant_object_or_404
+from accounts.shell.listing import query_with, sort_headers
 from credits.exceptions import ExportRefused
-from credits.reports.writers import csv_lines, export_filename
-from credits.reports.forms import PAID_BY_CHOICES, PstnUsageForm
 from credits.models import ReportExport
+from credits.reports.forms import PAID_BY_CHOICES, PstnUsageForm
 from credits.reports.selectors.funding_advice import funding_advice_context
 from credits.reports.selectors.pstn_usage import (
     UsageSelection,
@@ -50,6 +49,7 @@ from credits.reports.selectors.pstn_usage import (
     usage_totals,
 )
 from credits.reports.services import report_export_path, report_export_start
+from credits.reports.writers import csv_lines, export_filename
 
 PAGE_SIZE = 50
 TEMPLATE = "credits/reports_pstn_usage.html"

@@ -36,15 +36,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Tenant
-from credits.common.bulk import rows_insert
-from credits.exceptions import UsageInvalid
-from credits.models import CallRecord, CallType, CreditAccount, MinutePool
-from credits.common.money import ZERO
-from credits.ledger.selectors import credit_account_for_tenant
-from credits.usage.selectors import pool_used_load, rating_context_load
-from credits.ledger.services import postings as ledger
-from credits.usage.services.summaries import call_summaries_add
 from credits.billing.services.recharge_settings import recharge_check
+from credits.common.bulk import rows_insert
+from credits.common.money import ZERO
+from credits.exceptions import UsageInvalid
+from credits.ledger.selectors import credit_account_for_tenant
+from credits.ledger.services import postings as ledger
+from credits.models import CallRecord, CallType, CreditAccount, MinutePool
+from credits.usage.selectors import pool_used_load, rating_context_load
+from credits.usage.services.summaries import call_summaries_add
 from credits.usage.telephony.pools import month_of
 from credits.usage.telephony.rating import Rating, RatingContext, RatingRefused, call_rate
 from credits.usage.telephony.records import (

@@ -23,9 +23,9 @@ from babel.numbers import list_currencies
 from django.db import transaction
 
 from accounts.countries import country_codes
+from credits.common.money import MONEY_DECIMAL_PLACES, quantize
 from credits.exceptions import RatesInvalid
 from credits.models import NumberType, Rate
-from credits.common.money import MONEY_DECIMAL_PLACES, quantize
 
 RATE_COLUMNS = ("country", "number_type", "per_minute", "connection_fee", "currency")
 OPTIONAL_COLUMNS = ("effective_from",)

@@ -21,8 +21,8 @@ from django.db import transaction
 from django.db.models import Count, Sum
 
 from accounts.models import Tenant
-from credits.models import CallDaySummary, CallRecord
 from credits.common.money import ZERO, sum_quantize
+from credits.models import CallDaySummary, CallRecord
 from credits.reports.selectors.pstn_usage import UTCDate
 
 BATCH = 1000

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from accounts.shell.access import console_view
 from accounts.permissions import Action
+from accounts.shell.access import console_view
 from credits.models import NumberType
 from credits.usage.selectors import rates_in_effect
 

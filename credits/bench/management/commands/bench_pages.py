@@ -51,10 +51,11 @@ from accounts.models import (
     Tenant,
     User,
 )
-from credits.common.bulk import rows_insert
-from credits.bench.pages_export import export_child
 from credits.bench.management.commands.bench_usage import Command as UsageBench
 from credits.bench.management.commands.bench_usage import bench_account
+from credits.bench.pages_export import export_child
+from credits.common.bulk import rows_insert
+from credits.ledger.services import postings as ledger
 from credits.models import (
     CallDaySummary,
     CallRecord,
@@ -68,10 +69,9 @@ from credits.models import (
     UsageSource,
 )
 from credits.usage.selectors import simulation_tenant
-from credits.ledger.services import postings as ledger
-from credits.usage.services.summaries import call_summaries_rebuild
-from credits.usage.services.rates import sample_rates_load
 from credits.usage.services.imports import CALL_COLUMNS, usage_import, usage_key
+from credits.usage.services.rates import sample_rates_load
+from credits.usage.services.summaries import call_summaries_rebuild
 from credits.usage.telephony.simulator import calls_simulate
 
 SLUG_PREFIX = "bench-pages-"

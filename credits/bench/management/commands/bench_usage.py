@@ -26,6 +26,9 @@ from django.test.utils import override_settings
 
 from accounts.models import AuditEvent, LicenseAssignment, Product, Subscription, Tenant, User
 from credits.common.bulk import copy_available, rows_insert
+from credits.ledger.services import postings as ledger
+from credits.ledger.services.accounts import credit_account_open
+from credits.ledger.verification import account_label, account_verify
 from credits.models import (
     CallDaySummary,
     CallRecord,
@@ -40,13 +43,10 @@ from credits.models import (
     UsageSource,
 )
 from credits.usage.selectors import simulation_tenant
-from credits.ledger.services import postings as ledger
-from credits.ledger.services.accounts import credit_account_open
-from credits.usage.services.summaries import call_summaries_rebuild
-from credits.usage.services.rates import sample_rates_load
 from credits.usage.services.imports import CALL_COLUMNS, CHUNK_SIZE, usage_import
+from credits.usage.services.rates import sample_rates_load
+from credits.usage.services.summaries import call_summaries_rebuild
 from credits.usage.telephony.simulator import calls_simulate, sample_numbers
-from credits.ledger.verification import account_label, account_verify
 
 USERS = 300
 FIRST_DAY = date(2025, 3, 3)

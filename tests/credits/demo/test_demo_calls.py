@@ -1,0 +1,128 @@
+"""The demo's call history (seed_demo): months of calls through the simulator and the
+import, posted in time order with the credit history, idempotent, balances plausible."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from credits.demo.calls import CALL_DAYS, call_history_prepare
+from credits.demo.history import seed_credit_history
+from credits.ledger.verification import account_verify
+from credits.models import (
+    CallRecord,
+    CreditAccount,
+    LedgerEntry,
+    Notification,
+    NotificationKind,
+    Order,
+    OrderKind,
+    OrderStatus,
+    Rate,
+    TollFreeNumber,
+)
+
+NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_gives_call_history_and_a_clean_ledger(
+    django_capture_on_commit_callbacks,
+):
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):  # the recharge hook and its task
+        call_command("seed_demo", "--password", "demo-password-1", stdout=out)
+    first = out.getvalue()
+    counts = (CallRecord.objects.count(), LedgerEntry.objects.count())
+
+    again = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--password", "demo-password-1", stdout=again)
+
+    assert "Calls imported (simulated history): Contoso" in first
+    assert "Calls imported (simulated history): Contoso 0, Fabrikam 0" in again.getvalue()
+    assert (CallRecord.objects.count(), LedgerEntry.objects.count()) == counts
+    contoso = CallRecord.objects.filter(tenant__slug="contoso")
+    fabrikam = CallRecord.objects.filter(tenant__slug="fabrikam")
+    assert 1000 <= contoso.count() <= 4000 and 200 <= fabrikam.count() <= 1500
+    assert not CallRecord.objects.filter(tenant__slug="northwind").exists()
+    assert contoso.filter(capability="MCOPSTNPP").exists()
+    assert contoso.filter(capability="MCOPSTN1").exists()
+    assert contoso.filter(capability="MCOMEETADD").exists()
+    assert TollFreeNumber.objects.filter(tenant__slug="contoso").exists()
+    assert Rate.objects.filter(currency="EUR").exists()  # Northwind sees rates too
+    for account in CreditAccount.objects.all():
+        assert account_verify(account) == []
+    balances = dict(CreditAccount.objects.values_list("tenant__slug", "balance"))
+    # Today's calls took Contoso below its trigger; the engine recharged it, once.
+    recharge = Order.objects.get(tenant__slug="contoso", kind=OrderKind.AUTO_RECHARGE)
+    assert recharge.status == OrderStatus.SUCCEEDED and recharge.amount == Decimal("100")
+    assert "Auto-recharge started by today's calls: Contoso" in first
+    assert "Auto-recharge started" not in again.getvalue()
+    assert Notification.objects.filter(
+        tenant__slug="contoso", kind=NotificationKind.RECHARGE_SUCCEEDED
+    ).count() == 1
+    assert not Notification.objects.filter(kind=NotificationKind.BALANCE_ZERO).exists()
+    assert balances["contoso"] > Decimal("100")  # healthy: above the trigger of 25
+    assert Decimal("0") < balances["fabrikam"] < Decimal("10")  # near zero, not below
+    out = StringIO()
+    call_command("ledger_verify", stdout=out, stderr=StringIO())
+    assert "reconcile" in out.getvalue()
+
+
+def test_calls_are_charged_at_their_end_in_time_order_with_the_fundings(tenant, other_tenant):
+    from tests.accounts.factories import UserFactory
+    from tests.credits.calls import person
+
+    for slug, target in (("contoso", tenant), ("fabrikam", other_tenant)):
+        person(target, "caller", "MCOPSTNC", "MCOPSTN1", "MCOEV",
+               location=target.country)
+        UserFactory(tenant=target)
+        history = call_history_prepare(tenant=target, scenario=slug, now=NOW)
+        account = seed_credit_history(tenant=target, scenario=slug, now=NOW,
+                                      before_posting=history)
+        entries = list(account.entries.order_by("id").values_list("created_at", flat=True))
+        assert entries == sorted(entries)
+        calls = CallRecord.objects.filter(tenant=target)
+        assert calls.count() == history.result.imported > 0
+        days = {moment.date() for moment in calls.values_list("start_time", flat=True)}
+        assert min(days) == NOW.date() - timedelta(days=CALL_DAYS)  # months of history
+        assert max(days) == NOW.date() - timedelta(days=1)
+        for charged in calls.filter(charge__gt=0).select_related("entry")[:20]:
+            assert charged.entry.created_at == charged.end_time
+        assert account_verify(account, at=NOW) == []
+        assert account.balance > 0
+
+
+def test_no_call_history_for_a_tenant_without_a_scenario(db):
+    from tests.accounts.factories import TenantFactory
+
+    northwind = TenantFactory(slug="northwind", country="DE", currency="EUR")
+    assert call_history_prepare(tenant=northwind, scenario="northwind", now=NOW) is None
+
+
+@pytest.mark.django_db
+def test_the_demo_recharge_crossing_works_just_after_midnight(django_capture_on_commit_callbacks):
+    """Yesterday's evening calls end after `now - 7 h`: the crossing's calls come after
+    them, as the ledger keeps time order."""
+    from unittest import mock
+
+    from django.utils import timezone
+
+    real = timezone.now().astimezone(UTC)
+    night = real.replace(hour=0, minute=20, second=0, microsecond=0)
+    if night > real:
+        night -= timedelta(days=1)
+    out = StringIO()
+    clock = mock.patch("accounts.management.commands.seed_demo.timezone.now", return_value=night)
+    with clock, django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--password", "demo-password-1", stdout=out)
+    assert "Auto-recharge started by today's calls: Contoso" in out.getvalue()
+    recharge = Order.objects.get(tenant__slug="contoso", kind=OrderKind.AUTO_RECHARGE)
+    assert recharge.status == OrderStatus.SUCCEEDED
+    for account in CreditAccount.objects.all():
+        assert account_verify(account) == []

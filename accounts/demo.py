@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from accounts.batching import in_batches
 from accounts.models import (
     AdminRole,
     LicenseAssignment,
@@ -315,11 +316,11 @@ def seed_extra_users(*, tenant: Tenant, count: int, password_hash: str, domain: 
         return 0
     usernames = [f"person{n:05d}@{domain}" for n in range(1, count + 1)]
     existing: set[str] = set()
-    for start in range(0, count, 5000):
+    for batch in in_batches(usernames):
         existing.update(
-            User.objects.filter(
-                tenant=tenant, username__in=usernames[start : start + 5000]
-            ).values_list("username", flat=True)
+            User.objects.filter(tenant=tenant, username__in=batch).values_list(
+                "username", flat=True
+            )
         )
     codes = ("US", "US", "US", "US", "CA", "GB", "DE", "IN")
     new_users = []

@@ -25,6 +25,15 @@ class TenantQuerySet(models.QuerySet):
     def for_tenant(self, tenant: Tenant) -> TenantQuerySet:
         return self.filter(pk=tenant.pk)
 
+    def lock(self, tenant: Tenant) -> None:
+        """Take the tenant's row lock until the caller's transaction ends (FOR NO KEY
+        UPDATE on PostgreSQL; SQLite serializes write transactions anyway).
+
+        The one tenant lock: it serializes a tenant's usage imports, summary rebuilds,
+        orders being recorded and changes to its cards, while other transactions may
+        still insert rows that reference the tenant."""
+        list(self.select_for_update(no_key=True).filter(pk=tenant.pk).values_list("pk"))
+
 
 class Tenant(models.Model):
     """An organization: its directory, subscriptions and credits balance."""

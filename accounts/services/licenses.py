@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from accounts.batching import in_batches
 from accounts.exceptions import (
     LicenseChangesRefused,
     LicenseError,
@@ -39,8 +40,6 @@ from accounts.models import (
     User,
 )
 from accounts.services.audit import audit_record_many
-
-_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -134,7 +133,7 @@ def _apply(
     if acting_user is not None and acting_user.tenant_id not in (None, tenant.pk):
         raise LicenseError(_("You can change licenses only in your own organization."))
     # Read the users again inside the transaction: their state now is what counts.
-    fresh = {u.pk: u for chunk in _chunks(user_ids) for u in User.objects.filter(pk__in=chunk)}
+    fresh = {u.pk: u for chunk in in_batches(user_ids) for u in User.objects.filter(pk__in=chunk)}
     problems: list[LicenseError] = []
     for user in users:
         current = fresh.get(user.pk)
@@ -151,7 +150,7 @@ def _apply(
         .order_by("pk")
     }
     held: dict[int, set[int]] = defaultdict(set)
-    for chunk in _chunks(user_ids):
+    for chunk in in_batches(user_ids):
         for user_id, product_id in LicenseAssignment.objects.filter(user_id__in=chunk).values_list(
             "user_id", "product_id"
         ):
@@ -204,7 +203,7 @@ def _apply(
         for product in unassign
         if product.pk in held[user_id]
     ]
-    for chunk in _chunks(sorted({user_id for user_id, _product in removals})):
+    for chunk in in_batches(sorted({user_id for user_id, _product in removals})):
         LicenseAssignment.objects.filter(user_id__in=chunk, product__in=unassign).delete()
     if to_create:
         LicenseAssignment.objects.bulk_create(to_create, batch_size=1000)
@@ -218,12 +217,6 @@ def _apply(
         removed=removals,
     )
     return changes
-
-
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    """Ids a few thousand at a time: under every database's limit of query parameters."""
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
 
 
 def _one_per_user_and_reason(problems: list[LicenseError]) -> list[LicenseError]:

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts.batching import in_batches
 from accounts.exceptions import (
     AccountsError,
     RowError,
@@ -19,8 +20,6 @@ from accounts.models import LicenseAssignment, Tenant, User
 from accounts.models.tenants import validate_country
 from accounts.services.audit import audit_record, audit_record_many
 from accounts.services.user_import import MAX_REPORTED_ERRORS, ImportRow, parse_users_csv
-
-_LOOKUP_CHUNK = 500
 
 
 def _same_tenant(*, tenant_id: int | None, acting_user: User | None) -> None:
@@ -150,9 +149,8 @@ def users_import(*, tenant: Tenant, content: bytes, acting_user: User | None) ->
 def _refuse_taken_usernames(*, tenant: Tenant, rows: list[ImportRow]) -> None:
     taken: dict[str, int | None] = {}
     usernames = [row.username for row in rows]
-    for start in range(0, len(usernames), _LOOKUP_CHUNK):
-        chunk = usernames[start : start + _LOOKUP_CHUNK]
-        taken.update(User.objects.filter(username__in=chunk).values_list("username", "tenant_id"))
+    for batch in in_batches(usernames):
+        taken.update(User.objects.filter(username__in=batch).values_list("username", "tenant_id"))
     if not taken:
         return
     errors = []

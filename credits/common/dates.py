@@ -1,11 +1,20 @@
-"""Calendar arithmetic for fund lots: funds expire 12 calendar months after purchase."""
+"""Calendar arithmetic, defined once.
+
+- Fund lots expire 12 calendar months after purchase (``lot_expires_at``).
+- Minute pools, the monthly recharge limit, monthly statements and the minute pools report
+  all count **UTC calendar months**: ``month_of`` names the month a moment falls in (its
+  first day), ``month_start`` is that month's first instant, ``month_bounds`` the
+  half-open range ``start <= t < end``, and ``month_parse`` reads ``YYYY-MM``.
+"""
 
 from __future__ import annotations
 
 import calendar
-from datetime import datetime
+import re
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time
 
 LOT_LIFETIME_MONTHS = 12
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def months_add(moment: datetime, months: int) -> datetime:
@@ -23,7 +32,52 @@ def months_add(moment: datetime, months: int) -> datetime:
 
 
 def lot_expires_at(purchased_at: datetime) -> datetime:
-    """When the funds of a lot bought at ``purchased_at`` expire (DESIGN §1: 12 months)."""
+    """When the funds of a lot bought at ``purchased_at`` expire: 12 months later."""
     if purchased_at.tzinfo is None:
         raise ValueError("purchased_at must be an aware datetime.")
     return months_add(purchased_at, LOT_LIFETIME_MONTHS)
+
+
+# ------------------------------------------------------------------ UTC calendar months
+
+
+def month_of(moment: datetime | date) -> date:
+    """The first day of the UTC calendar month ``moment`` falls in (a date is taken as
+    it is)."""
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(UTC).date()
+    return moment.replace(day=1)
+
+
+def month_add(month: date, months: int) -> date:
+    """The first day of the month ``months`` after (or before) ``month``'s."""
+    index = month.year * 12 + (month.month - 1) + months
+    year, number = divmod(index, 12)
+    return date(year, number + 1, 1)
+
+
+def month_start(moment: datetime | date) -> datetime:
+    """Midnight UTC on the first day of ``moment``'s UTC calendar month."""
+    return datetime.combine(month_of(moment), time.min, tzinfo=UTC)
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """``start <= t < end`` of the calendar month (UTC) that ``month`` falls in."""
+    return month_start(month), month_start(month_add(month_of(month), 1))
+
+
+def month_parse(text: object) -> date | None:
+    """``"2025-01"`` -> 1 January 2025; None for anything else (``2025-13``, ``25-1``)."""
+    match = _MONTH.match(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not (1 <= month <= 12 and MINYEAR <= year <= MAXYEAR - 1):
+        return None
+    return date(year, month, 1)
+
+
+def recent_months(today: date, count: int = 12) -> list[date]:
+    """The first day of ``today``'s month and the ``count - 1`` before it, newest first."""
+    month = month_of(today)
+    return [month_add(month, -index) for index in range(count)]

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
+from accounts.batching import in_batches
 from accounts.countries import country_name
 from accounts.models import LicenseAssignment, Product, Tenant, User
 from credits.ledger.selectors import credit_account_for_tenant
@@ -27,8 +28,6 @@ from credits.usage.telephony.pools import (
 )
 from credits.usage.telephony.rating import RateTable, RatingContext, Subscriber
 from credits.usage.telephony.simulator import SimulationTenant
-
-_IN_CHUNK = 500  # values per IN (...) list
 
 
 def product_includes() -> dict[str, frozenset[str]]:
@@ -46,18 +45,18 @@ def subscribers_by_upn(
     """The tenant's users with these UPNs (lower case) and their effective products."""
     wanted = sorted({upn for upn in upns if upn})
     users: dict[int, tuple[str, str, str]] = {}
-    for start in range(0, len(wanted), _IN_CHUNK):
+    for batch in in_batches(wanted):
         users.update(
             (pk, (username, display_name, location))
             for pk, username, display_name, location in User.objects.filter(
-                tenant=tenant, username__in=wanted[start : start + _IN_CHUNK]
+                tenant=tenant, username__in=batch
             ).values_list("pk", "username", "display_name", "usage_location")
         )
     held: dict[int, set[str]] = {pk: set() for pk in users}
     ids = sorted(users)
-    for start in range(0, len(ids), _IN_CHUNK):
+    for batch in in_batches(ids):
         for user_id, code in LicenseAssignment.objects.filter(
-            user_id__in=ids[start : start + _IN_CHUNK]
+            user_id__in=batch
         ).values_list("user_id", "product__code"):
             held[user_id].add(code)
     return {

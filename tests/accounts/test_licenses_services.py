@@ -354,7 +354,7 @@ def test_the_audit_is_written_in_the_same_transaction(catalog, megan, license_ad
 
 
 def test_large_changes_are_read_and_written_in_chunks(tenant, catalog, license_admin, monkeypatch):
-    monkeypatch.setattr("accounts.services.licenses._CHUNK", 3)
+    monkeypatch.setattr("accounts.batching.IN_LIST_SIZE", 3)
     users = bulk_users(tenant, 10)
     give(users[:4], E5)
 

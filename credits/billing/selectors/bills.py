@@ -12,7 +12,6 @@ Every function reads in a fixed number of queries, whatever the number of orders
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -21,35 +20,11 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
+from credits.common.dates import month_bounds, month_of
 from credits.models import Order, PaymentType
 
 if TYPE_CHECKING:
     from accounts.models import Tenant
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def month_parse(text: object) -> dt.date | None:
-    """``"2025-01"`` -> 1 January 2025; None for anything else (``2025-13``, ``25-1``)."""
-    match = _MONTH.match(text) if isinstance(text, str) else None
-    if match is None:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    if not (1 <= month <= 12 and dt.MINYEAR <= year <= dt.MAXYEAR - 1):
-        return None
-    return dt.date(year, month, 1)
-
-
-def next_month(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """``start <= t < end`` of the calendar month in UTC."""
-    start = dt.datetime.combine(month, dt.time.min, tzinfo=dt.UTC)
-    end = dt.datetime.combine(next_month(month), dt.time.min, tzinfo=dt.UTC)
-    return start, end
-
 
 @dataclass(frozen=True)
 class Statement:
@@ -62,12 +37,6 @@ class Statement:
     @property
     def key(self) -> str:
         return f"{self.month:%Y-%m}"
-
-
-def _month_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).date().replace(day=1)
-    return value.replace(day=1)
 
 
 class StatementList:
@@ -98,7 +67,7 @@ class StatementList:
 
 
 def _statement(row: dict) -> Statement:
-    return Statement(month=_month_date(row["month"]), count=row["count"], total=row["total"])
+    return Statement(month=month_of(row["month"]), count=row["count"], total=row["total"])
 
 
 def statements(tenant: Tenant) -> StatementList:

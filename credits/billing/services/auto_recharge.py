@@ -20,7 +20,7 @@ start another: the next one is due at the next charge.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from credits.billing.gateway import PaymentGateway
 from credits.billing.gateway import get_gateway as _default_gateway
 from credits.billing.services import orders
+from credits.common.dates import month_start
 from credits.common.formatting import format_money, tenant_locale
 from credits.exceptions import PaymentDeclined
 from credits.models import (
@@ -51,10 +52,6 @@ MAX_FAILURES_PER_DAY = 3
 def _money(amount: Decimal, currency: str, tenant) -> str:
     """An amount for an email to the tenant's admins, in the tenant's conventions."""
     return format_money(amount, currency, locale=tenant_locale(tenant.country))
-
-
-def _month_start(now: datetime) -> datetime:
-    return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def recharge_failure(account: CreditAccount) -> Order | None:
@@ -110,7 +107,7 @@ def _zero_balance_notify(account: CreditAccount) -> None:
 
 
 def _limit_notify(account: CreditAccount, now: datetime, spent: Decimal) -> None:
-    month = _month_start(now)
+    month = month_start(now)
     notification_create(
         tenant=account.tenant, kind=NotificationKind.LIMIT_REACHED,
         dedupe_key=f"limit_reached:{month:%Y-%m}",
@@ -134,11 +131,7 @@ def recharge_check(*, account: CreditAccount, at: datetime | None = None) -> Ord
     """Start an auto-recharge if one is due and allowed; returns the pending order."""
     now = at or timezone.now()
     with transaction.atomic():
-        locked = (
-            CreditAccount.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("tenant")
-            .get(pk=account.pk)
-        )
+        locked = CreditAccount.objects.locked(account)
         _zero_balance_notify(locked)
         if (
             not locked.auto_recharge_enabled
@@ -162,7 +155,7 @@ def recharge_check(*, account: CreditAccount, at: datetime | None = None) -> Ord
             return None
         if locked.monthly_recharge_limit is not None:
             spent = recharges.filter(
-                status=OrderStatus.SUCCEEDED, created_at__gte=_month_start(now)
+                status=OrderStatus.SUCCEEDED, created_at__gte=month_start(now)
             ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
             if spent + locked.recharge_amount > locked.monthly_recharge_limit:
                 _limit_notify(locked, now, spent)

@@ -240,7 +240,7 @@ def _record(
     """Write the pending order (and a card typed for it) under the tenant's row lock."""
     try:
         with transaction.atomic():
-            Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk).first()
+            Tenant.objects.lock(tenant)
             existing = Order.objects.filter(tenant=tenant, idempotency_key=key).first()
             if existing is not None:
                 raise _Replay(existing)

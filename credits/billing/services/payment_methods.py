@@ -33,11 +33,6 @@ def _describe(card: PaymentMethod) -> dict[str, object]:
     return {"card": card.label, "expires": card.expiry, "default": card.is_default}
 
 
-def _lock_tenant(tenant: Tenant) -> None:
-    """Serialize changes to one tenant's cards (the one-default rule)."""
-    Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk).first()
-
-
 def card_save(
     *,
     tenant: Tenant,
@@ -85,7 +80,7 @@ def card_add(
     except CardError as error:
         raise CardRefused(error.message, card_code=error.code) from None
     with transaction.atomic():
-        _lock_tenant(tenant)
+        Tenant.objects.lock(tenant)  # one default card at a time
         return card_save(
             tenant=tenant, acting_user=acting_user, tokenized=tokenized, holder=card.holder,
             make_default=make_default,
@@ -123,7 +118,7 @@ def _usable(card: PaymentMethod) -> PaymentMethod:
 def card_set_default(*, card: PaymentMethod, acting_user: User | None) -> PaymentMethod:
     """Make the card the one chosen first when paying."""
     with transaction.atomic():
-        _lock_tenant(card.tenant)
+        Tenant.objects.lock(card.tenant)
         card = _usable(card)
         if card.is_expired():
             raise CardRefused(
@@ -148,7 +143,7 @@ def card_set_default(*, card: PaymentMethod, acting_user: User | None) -> Paymen
 def card_remove(*, card: PaymentMethod, acting_user: User | None) -> PaymentMethod:
     """Remove a saved card, unless it pays for the Communications Credits subscription."""
     with transaction.atomic():
-        _lock_tenant(card.tenant)
+        Tenant.objects.lock(card.tenant)
         card = _usable(card)
         if BillingProfile.objects.filter(card=card).exists():
             raise PaymentMethodInUse(

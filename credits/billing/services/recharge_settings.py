@@ -34,14 +34,6 @@ _FIELDS = {
 }
 
 
-def _lock(account: CreditAccount) -> CreditAccount:
-    return (
-        CreditAccount.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("tenant")
-        .get(pk=account.pk)
-    )
-
-
 def recharge_settings_write(
     *, account: CreditAccount, acting_user: User | None, settings: RechargeSettings
 ) -> bool:
@@ -73,7 +65,7 @@ def recharge_settings_update(
     """
     settings = recharge_settings_check(settings, currency=account.currency)
     with transaction.atomic():
-        locked = _lock(account)
+        locked = CreditAccount.objects.locked(account)
         if settings.enabled and not BillingProfile.objects.filter(account=locked).exists():
             raise InvalidRechargeSettings(
                 {"enabled": _("Choose a payment method for auto-recharge first.")}
@@ -161,7 +153,7 @@ def billing_profile_change(
         except CardError as error:
             raise CardRefused(error.message, card_code=error.code) from None
     with transaction.atomic():
-        locked = _lock(account)
+        locked = CreditAccount.objects.locked(account)
         card = payment.card
         if tokenized is not None:
             card = card_save(

@@ -18,13 +18,13 @@ from accounts.permissions import Action
 from accounts.shell.access import console_view
 from accounts.shell.listing import query_prefix, query_with
 from credits.billing.selectors.bills import (
-    month_parse,
     paid_with,
     payment_attempts,
     statement_lines,
     statements,
 )
 from credits.billing.views.common import render_page
+from credits.common.dates import month_parse
 from credits.common.money import currency_decimals
 
 STATEMENTS_PER_PAGE = 12  # months

@@ -31,6 +31,22 @@ class CreditAccountQuerySet(models.QuerySet):
     def open(self) -> CreditAccountQuerySet:
         return self.exclude(status=CreditAccountStatus.CLOSED)
 
+    def locked(self, account: CreditAccount) -> CreditAccount:
+        """The account read again under its row lock (FOR NO KEY UPDATE on PostgreSQL),
+        with its tenant, inside the caller's transaction.
+
+        The one lock of a credit account: postings, recharge settings and the
+        auto-recharge check all take it, so they are serialized per account. Only the
+        account's row is locked (``of=("self",)``), never the joined tenant, so it cannot
+        deadlock with the usage import, which locks the tenant first and then the account.
+        Other transactions may still insert rows that reference the account.
+        """
+        return (
+            self.select_for_update(no_key=True, of=("self",))
+            .select_related("tenant")
+            .get(pk=account.pk)
+        )
+
 
 class CreditAccount(models.Model):
     """A tenant's Communications Credits: the balance, its deficit and recharge settings.

@@ -70,6 +70,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.batching import in_batches
 from accounts.services import audit_record
 from credits.common.bulk import copy_available, ids_allocate, rows_insert
 from credits.common.dates import lot_expires_at
@@ -271,9 +272,9 @@ def usage_charge_many(
         locked = _lock(account)
         existing: dict[str, tuple[int, str]] = {}
         keys = list(dict.fromkeys(item.key for item in prepared))
-        for start in range(0, len(keys), _KEY_CHUNK):
+        for batch in in_batches(keys):
             rows = LedgerEntry.objects.filter(
-                account=locked, idempotency_key__in=keys[start : start + _KEY_CHUNK]
+                account=locked, idempotency_key__in=batch
             ).values_list("idempotency_key", "pk", "fingerprint")
             existing.update((key, (pk, fingerprint)) for key, pk, fingerprint in rows)
         fresh: list[_PreparedCharge] = []
@@ -319,9 +320,9 @@ def usage_charge_many(
             result.posted = len(fresh)
         if replayed:
             unique = list(dict.fromkeys(replayed))
-            for start in range(0, len(unique), _KEY_CHUNK):
+            for batch in in_batches(unique):
                 for entry in LedgerEntry.objects.filter(
-                    account=locked, idempotency_key__in=unique[start : start + _KEY_CHUNK]
+                    account=locked, idempotency_key__in=batch
                 ):
                     result.entries.setdefault(entry.idempotency_key, entry)
             result.duplicates = len(replayed)
@@ -520,9 +521,7 @@ def _posting(
 def _lock(account: CreditAccount) -> CreditAccount:
     if account.pk is None:
         raise LedgerError("The credit account must be saved before money moves.")
-    # FOR NO KEY UPDATE: serializes postings of the account, yet lets other transactions
-    # insert rows that reference it (FOR KEY SHARE) without waiting.
-    return CreditAccount.objects.select_for_update(no_key=True).get(pk=account.pk)
+    return CreditAccount.objects.locked(account)
 
 
 def _sync(account: CreditAccount, locked: CreditAccount) -> None:
@@ -707,7 +706,6 @@ def _post(
 
 # ------------------------------------------------------------------- batch internals
 
-_KEY_CHUNK = 500  # keys per IN (...) lookup, well under every backend's parameter limit
 _BULK_BATCH = 1000
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.countries import country_name
 from accounts.models import Tenant
+from credits.common.dates import month_of
 from credits.models import Capability, MinutePool
 from credits.usage.selectors import pool_sizes_for, product_includes
 from credits.usage.telephony.pools import TENANT_WIDE
@@ -86,7 +87,7 @@ def pool_usage(*, tenant: Tenant, month: dt.date) -> list[PoolUsage]:
     used = {
         (country, capability): minutes
         for country, capability, minutes in MinutePool.objects.for_tenant(tenant)
-        .filter(month=month.replace(day=1))
+        .filter(month=month_of(month))
         .values_list("country", "capability", "minutes_used")
     }
     rows = [
@@ -98,13 +99,3 @@ def pool_usage(*, tenant: Tenant, month: dt.date) -> list[PoolUsage]:
     ]
     rows.sort(key=lambda row: (CAPABILITY_ORDER.get(row.capability, 9), row.place.casefold()))
     return rows
-
-
-def recent_months(today: dt.date, count: int = 12) -> list[dt.date]:
-    """The first day of this month and the ``count - 1`` before it, newest first."""
-    month = today.replace(day=1)
-    months = []
-    for _index in range(count):
-        months.append(month)
-        month = (month - dt.timedelta(days=1)).replace(day=1)
-    return months

@@ -3,8 +3,6 @@ size, minutes used and minutes available. Read-only."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,8 +12,8 @@ from django.views.decorators.http import require_GET
 
 from accounts.permissions import Action
 from accounts.shell.access import console_view
-from credits.billing.selectors.bills import month_parse
-from credits.reports.selectors.minute_pools import pool_usage, recent_months
+from credits.common.dates import month_of, month_parse, recent_months
+from credits.reports.selectors.minute_pools import pool_usage
 
 TEMPLATE = "credits/reports_minute_pools.html"
 MONTHS_OFFERED = 12
@@ -25,7 +23,7 @@ MONTHS_OFFERED = 12
 @console_view(Action.VIEW_USAGE_REPORTS)
 def minute_pools(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    this_month = timezone.now().astimezone(dt.UTC).date().replace(day=1)
+    this_month = month_of(timezone.now())
     asked = request.GET.get("month", "").strip()
     month = month_parse(asked) if asked else this_month
     month_error = ""

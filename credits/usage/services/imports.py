@@ -35,9 +35,11 @@ from enum import StrEnum
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.batching import in_batches
 from accounts.models import Tenant
 from credits.billing.services.recharge_settings import recharge_check
 from credits.common.bulk import rows_insert
+from credits.common.dates import month_of
 from credits.common.money import ZERO
 from credits.exceptions import UsageInvalid
 from credits.ledger.selectors import credit_account_for_tenant
@@ -45,7 +47,6 @@ from credits.ledger.services import postings as ledger
 from credits.models import CallRecord, CallType, CreditAccount, MinutePool
 from credits.usage.selectors import pool_used_load, rating_context_load
 from credits.usage.services.summaries import call_summaries_add
-from credits.usage.telephony.pools import month_of
 from credits.usage.telephony.rating import Rating, RatingContext, RatingRefused, call_rate
 from credits.usage.telephony.records import (
     CallInput,
@@ -57,7 +58,6 @@ from credits.usage.telephony.records import (
 
 CHUNK_SIZE = 5000
 MAX_RECORDS = 100_000
-_IN_CHUNK = 500
 USAGE_KEY_PREFIX = "usage:"
 
 
@@ -238,12 +238,6 @@ def _validated(
     return calls
 
 
-def _lock_tenant(tenant: Tenant) -> None:
-    """Serialize the imports of one tenant (a row lock on PostgreSQL; SQLite's write
-    transactions are serialized already)."""
-    list(Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk).values_list("pk"))
-
-
 def _import_chunk(
     *,
     tenant: Tenant,
@@ -255,14 +249,14 @@ def _import_chunk(
     result: UsageImported,
 ) -> None:
     with transaction.atomic(durable=True):
-        _lock_tenant(tenant)
+        Tenant.objects.lock(tenant)  # one import of a tenant at a time
         known: dict[str, str] = {}
         ids = [call.usage_id for call in calls]
-        for start in range(0, len(ids), _IN_CHUNK):
+        for batch in in_batches(ids):
             known.update(
-                CallRecord.objects.filter(
-                    tenant=tenant, usage_id__in=ids[start : start + _IN_CHUNK]
-                ).values_list("usage_id", "fingerprint")
+                CallRecord.objects.filter(tenant=tenant, usage_id__in=batch).values_list(
+                    "usage_id", "fingerprint"
+                )
             )
         new: list[CallInput] = []
         duplicates = 0

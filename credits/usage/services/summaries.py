@@ -90,10 +90,7 @@ def call_summaries_rebuild(*, tenant: Tenant) -> int:
     """Replace ``tenant``'s summaries by the sums of its call records (one GROUP BY);
     returns the number of summaries. Atomic, under the tenant's row lock."""
     with transaction.atomic():
-        list(
-            Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk)
-            .values_list("pk")
-        )
+        Tenant.objects.lock(tenant)
         CallDaySummary.objects.filter(tenant=tenant).delete()
         rows = (
             CallRecord.objects.filter(tenant=tenant)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
 
 from django.conf import settings
 
@@ -46,11 +45,6 @@ DEFAULT_ZONE_A_COUNTRIES = (
 
 def zone_a_countries() -> frozenset[str]:
     return frozenset(getattr(settings, "CREDITS_ZONE_A_COUNTRIES", DEFAULT_ZONE_A_COUNTRIES))
-
-
-def month_of(moment: datetime) -> date:
-    """The first day of ``moment``'s calendar month in UTC: the pool it draws from."""
-    return moment.astimezone(UTC).date().replace(day=1)
 
 
 def domestic_minutes_per_user(country: str) -> int:

@@ -39,6 +39,7 @@ from django.utils.translation import get_language
 
 from accounts.countries import country_name
 from accounts.models import Product
+from credits.common.dates import month_of
 from credits.common.money import MONEY_QUANTUM, ZERO
 from credits.usage.models.calls import (
     CONFERENCE_OUT_CALL_TYPES,
@@ -49,7 +50,7 @@ from credits.usage.models.calls import (
 )
 from credits.usage.models.rates import NumberType
 from credits.usage.telephony.numbers import InvalidNumber, NumberInfo, number_classify
-from credits.usage.telephony.pools import CALLING_PLANS, TENANT_WIDE, month_of
+from credits.usage.telephony.pools import CALLING_PLANS, TENANT_WIDE
 from credits.usage.telephony.records import CallInput
 
 

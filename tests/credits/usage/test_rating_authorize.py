@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from credits.common.dates import month_of
 from credits.models import CreditAccountStatus, LedgerEntry, MinutePool
 from credits.usage.services.authorize import call_authorize
-from credits.usage.telephony.pools import month_of
 from tests.credits.calls import (
     CONFERENCING,
     CREDITS,

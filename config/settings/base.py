@@ -133,16 +133,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
-# Communications Credits telephony (issue 6): the "Zone A" countries that Audio
-# Conferencing dial-out minutes cover (ISO 3166 codes, comma-separated).
-CREDITS_ZONE_A_COUNTRIES = env_list(
-    "CREDITS_ZONE_A_COUNTRIES",
-    [
-        "AU", "AT", "BE", "CA", "CH", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR",
-        "HR", "HU", "IE", "IT", "JP", "LU", "NL", "NO", "NZ", "PL", "PR", "PT", "RO", "SE",
-        "SG", "SI", "SK", "US",
-    ],
-)
+# The "Zone A" countries that Audio Conferencing dial-out minutes cover (ISO 3166 codes,
+# comma-separated). Empty (the default) keeps the product's own list, defined once in
+# credits/usage/telephony/pools.py; a value here replaces it.
+CREDITS_ZONE_A_COUNTRIES = env_list("CREDITS_ZONE_A_COUNTRIES", [])
 if not all(len(code) == 2 and code.isalpha() and code.isupper()
            for code in CREDITS_ZONE_A_COUNTRIES):
     raise ImproperlyConfigured(

@@ -10,6 +10,8 @@ request that skips the form is refused the same way.
 - "Recharge with" follows the same rules; "When the balance falls below" is 0 to
   10,000; the optional monthly recharge limit is at least one recharge and at most
   ``MAX_MONTHLY_RECHARGE_LIMIT``.
+- Communications Credits can't be set up (nor bought, nor charged) for organizations
+  located in Russia, South Korea or Taiwan (``CREDITS_UNAVAILABLE_COUNTRIES``).
 """
 
 from __future__ import annotations
@@ -22,20 +24,21 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from credits.common.formatting import format_money
-from credits.common.money import currency_decimals, quantize
-from credits.exceptions import InvalidOrderAmount, InvalidRechargeSettings, OrderError
+from credits.common.money import currency_decimals, decimal_places, quantize
+from credits.exceptions import (
+    InvalidOrderAmount,
+    InvalidRechargeSettings,
+    OrderError,
+    PurchaseNotAllowed,
+)
 
 MIN_ORDER_AMOUNT = Decimal("50")
 MAX_ORDER_AMOUNT = Decimal("10000")
 MAX_RECHARGE_TRIGGER = Decimal("10000")
 MAX_MONTHLY_RECHARGE_LIMIT = Decimal("100000")
 PO_NUMBER_MAX_LENGTH = 50
+CREDITS_UNAVAILABLE_COUNTRIES = frozenset({"RU", "KR", "TW"})
 _PO_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/#-]*$")
-
-
-def _decimals_of(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return max(-exponent, 0) if isinstance(exponent, int) else 0
 
 
 def _as_decimal(value: object) -> Decimal | None:
@@ -55,7 +58,7 @@ def _as_decimal(value: object) -> Decimal | None:
 
 def _precision_error(value: Decimal, currency: str) -> str | None:
     decimals = currency_decimals(currency)
-    if _decimals_of(value) <= decimals:
+    if decimal_places(value) <= decimals:
         return None
     if decimals == 0:
         return _("Use whole amounts of %(currency)s, without decimals.") % {"currency": currency}
@@ -234,3 +237,21 @@ def po_number_check(value: object, *, required: bool) -> str:
             % {"n": PO_NUMBER_MAX_LENGTH}
         )
     return text
+
+
+def credits_available(country: str) -> bool:
+    """Whether an organization located in ``country`` may use Communications Credits."""
+    return country not in CREDITS_UNAVAILABLE_COUNTRIES
+
+
+def credits_available_check(tenant) -> None:
+    """``PurchaseNotAllowed`` for an organization located where Communications Credits
+    aren't available: nothing may be set up, bought or charged for it."""
+    if not credits_available(tenant.country):
+        raise PurchaseNotAllowed(
+            _(
+                "Communications Credits aren't available for organizations located in "
+                "%(country)s, so nothing can be bought or charged."
+            )
+            % {"country": tenant.country_name}
+        )

@@ -21,7 +21,7 @@ Precision, decided once for every money column of the credits app (``money_field
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -53,6 +53,13 @@ def currency_decimals(currency: str) -> int:
     except UnknownCurrencyError:  # pragma: no cover - Babel falls back to 2 for unknown codes
         digits = 2
     return min(digits, MONEY_DECIMAL_PLACES)
+
+
+def decimal_places(value: Decimal) -> int:
+    """How many digits a finite ``value`` needs after the point (``1.50`` -> 1,
+    ``100`` -> 0): the one test of "too many decimals" for amounts and rates."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
 
 
 def quantize(amount: Decimal) -> Decimal:
@@ -92,11 +99,7 @@ def amount_validate(
         raise InvalidAmount(f"{amount} is not an amount.")
     if amount <= 0:
         raise InvalidAmount(f"The amount must be greater than zero, not {amount}.")
-    try:
-        exponent = amount.normalize().as_tuple().exponent
-    except InvalidOperation:  # pragma: no cover - finite decimals always normalize
-        raise InvalidAmount(f"{amount} is not an amount.") from None
-    if isinstance(exponent, int) and -exponent > decimals:
+    if decimal_places(amount) > decimals:
         if decimals == 0:
             allowed = f"whole amounts of {currency}"
         else:

@@ -26,8 +26,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from credits.billing.services.accounts import credit_account_open
 from credits.ledger.services import postings as ledger
-from credits.ledger.services.accounts import credit_account_open
 from credits.models import CreditAccount, FundLot, FundSource, LedgerEntry
 
 if TYPE_CHECKING:

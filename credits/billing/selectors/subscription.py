@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Product, ProductCategory, Subscription
 from accounts.selectors import subscriptions_with_usage
+from credits.billing.rules import credits_available
 from credits.common.money import ZERO
 from credits.ledger.selectors import balance_at
-from credits.ledger.services.accounts import CREDITS_UNAVAILABLE_COUNTRIES
 from credits.models import (
     BillingProfile,
     CreditAccount,
@@ -222,6 +222,6 @@ def credits_home_card(*, tenant: Tenant) -> HomeCreditsCard:
     return HomeCreditsCard(
         account=account,
         balance=balance_at(account=account) if account is not None else None,
-        unavailable=tenant.country in CREDITS_UNAVAILABLE_COUNTRIES,
+        unavailable=not credits_available(tenant.country),
         recharge_failure=recharge_failure(account) if account is not None else None,
     )

@@ -19,9 +19,7 @@ from credits.exceptions import (
     AgreementRegionMismatch,
     CardRefused,
     PaymentMethodUnavailable,
-    PurchaseNotAllowed,
 )
-from credits.ledger.services.accounts import CREDITS_UNAVAILABLE_COUNTRIES
 from credits.models import EnterpriseAgreement, PaymentMethod, PaymentType
 
 
@@ -49,18 +47,6 @@ class Payment:
 
 
 # ------------------------------------------------------------------------------ checks
-
-
-def credits_available_check(tenant: Tenant) -> None:
-    """DESIGN §1: Communications Credits can't be set up for tenants in RU, KR or TW."""
-    if tenant.country in CREDITS_UNAVAILABLE_COUNTRIES:
-        raise PurchaseNotAllowed(
-            _(
-                "Communications Credits aren't available for organizations located in "
-                "%(country)s, so nothing can be bought or charged."
-            )
-            % {"country": tenant.country_name}
-        )
 
 
 def agreement_check(tenant: Tenant, agreement: EnterpriseAgreement) -> None:

@@ -44,8 +44,14 @@ from accounts.models import Product, Subscription, SubscriptionStatus, Tenant
 from accounts.services import audit_record
 from credits.billing.gateway import CardError, ChargeResult, PaymentGateway, SavedCard
 from credits.billing.gateway import get_gateway as _default_gateway
-from credits.billing.rules import RechargeSettings, order_amount_check, recharge_settings_check
-from credits.billing.services.checks import Payment, credits_available_check, payment_check
+from credits.billing.rules import (
+    RechargeSettings,
+    credits_available_check,
+    order_amount_check,
+    recharge_settings_check,
+)
+from credits.billing.services.accounts import credit_account_open
+from credits.billing.services.checks import Payment, payment_check
 from credits.billing.services.payment_methods import card_forget, card_save
 from credits.billing.services.recharge_settings import (
     billing_profile_write,
@@ -60,7 +66,6 @@ from credits.exceptions import (
     PaymentDeclined,
 )
 from credits.ledger.services import postings as ledger
-from credits.ledger.services.accounts import credit_account_open
 from credits.models import CreditAccount, FundSource, Order, OrderKind, OrderStatus, PaymentType
 
 if TYPE_CHECKING:

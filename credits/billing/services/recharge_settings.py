@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from accounts.services import audit_record
 from credits.billing.gateway import CardError, get_gateway
-from credits.billing.rules import RechargeSettings, recharge_settings_check
-from credits.billing.services.checks import Payment, credits_available_check, payment_check
+from credits.billing.rules import RechargeSettings, credits_available_check, recharge_settings_check
+from credits.billing.services.checks import Payment, payment_check
 from credits.billing.services.payment_methods import card_save
 from credits.exceptions import CardRefused, InvalidRechargeSettings
 from credits.models import BillingProfile, CreditAccount, PaymentType

@@ -20,7 +20,12 @@ from accounts.models import ProductCategory
 from accounts.permissions import Action
 from accounts.shell.access import console_view, get_tenant_object_or_404
 from credits.billing.forms import CreditsSetupForm, PaymentForm
-from credits.billing.rules import MAX_ORDER_AMOUNT, MIN_ORDER_AMOUNT, RechargeSettings
+from credits.billing.rules import (
+    MAX_ORDER_AMOUNT,
+    MIN_ORDER_AMOUNT,
+    RechargeSettings,
+    credits_available_check,
+)
 from credits.billing.selectors.subscription import (
     agreements,
     catalog,
@@ -28,7 +33,6 @@ from credits.billing.selectors.subscription import (
     order_for_page,
     saved_cards,
 )
-from credits.billing.services.checks import credits_available_check
 from credits.billing.services.orders import order_place
 from credits.billing.views.common import go, payment_refused, render_page
 from credits.exceptions import (

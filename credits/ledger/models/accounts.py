@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.tenants import validate_currency
-from credits.common.money import ZERO, currency_decimals, money_field
+from credits.common.money import ZERO, currency_decimals, decimal_places, money_field
 
 
 class CreditAccountStatus(models.TextChoices):
@@ -166,8 +166,7 @@ class CreditAccount(models.Model):
             value: Decimal | None = getattr(self, name)
             if value is None:
                 continue
-            exponent = value.normalize().as_tuple().exponent
-            if isinstance(exponent, int) and -exponent > decimals:
+            if decimal_places(value) > decimals:
                 errors[name] = _("Use at most %(n)d decimal places in %(currency)s.") % {
                     "n": decimals, "currency": self.currency,
                 }

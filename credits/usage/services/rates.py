@@ -23,7 +23,7 @@ from babel.numbers import list_currencies
 from django.db import transaction
 
 from accounts.countries import country_codes
-from credits.common.money import MONEY_DECIMAL_PLACES, quantize
+from credits.common.money import MONEY_DECIMAL_PLACES, decimal_places, quantize
 from credits.exceptions import RatesInvalid
 from credits.models import NumberType, Rate
 
@@ -53,8 +53,7 @@ def _amount(raw: str, what: str) -> Decimal:
         raise ValueError(f"{what} {raw!r} is not a number") from None
     if not value.is_finite() or value < 0:
         raise ValueError(f"{what} must be zero or more, not {raw!r}")
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > MONEY_DECIMAL_PLACES:
+    if decimal_places(value) > MONEY_DECIMAL_PLACES:
         raise ValueError(f"{what} {raw!r} has more than {MONEY_DECIMAL_PLACES} decimals")
     if value >= MAX_RATE:
         raise ValueError(f"{what} {raw!r} is implausibly high (at most {MAX_RATE - 1})")

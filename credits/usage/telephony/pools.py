@@ -34,8 +34,8 @@ CALLING_PLANS = frozenset(
     {Product.DOMESTIC_CALLING_PLAN, Product.DOMESTIC_INTERNATIONAL_CALLING_PLAN}
 )
 
-# Audio Conferencing dial-out destinations included in the pool. Settings may replace
-# the list with CREDITS_ZONE_A_COUNTRIES.
+# Audio Conferencing dial-out destinations included in the pool ("Zone A"), defined
+# here once. A non-empty CREDITS_ZONE_A_COUNTRIES setting replaces the list.
 DEFAULT_ZONE_A_COUNTRIES = (
     "AU", "AT", "BE", "CA", "CH", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR",
     "HR", "HU", "IE", "IT", "JP", "LU", "NL", "NO", "NZ", "PL", "PR", "PT", "RO", "SE",
@@ -44,7 +44,11 @@ DEFAULT_ZONE_A_COUNTRIES = (
 
 
 def zone_a_countries() -> frozenset[str]:
-    return frozenset(getattr(settings, "CREDITS_ZONE_A_COUNTRIES", DEFAULT_ZONE_A_COUNTRIES))
+    """The Zone A countries: the ``CREDITS_ZONE_A_COUNTRIES`` setting when it names any,
+    otherwise ``DEFAULT_ZONE_A_COUNTRIES``."""
+    return frozenset(
+        getattr(settings, "CREDITS_ZONE_A_COUNTRIES", None) or DEFAULT_ZONE_A_COUNTRIES
+    )
 
 
 def domestic_minutes_per_user(country: str) -> int:

@@ -11,6 +11,7 @@ from credits.ledger.verification import account_verify
 from credits.models import CallRecord, MinutePool
 from credits.usage.selectors import pool_sizes_for, product_includes
 from credits.usage.services.rates import rates_import
+from credits.usage.telephony.pools import DEFAULT_ZONE_A_COUNTRIES, zone_a_countries
 from tests.accounts.factories import TenantFactory
 from tests.credits.calls import (
     CONFERENCING,
@@ -287,3 +288,12 @@ def test_zone_a_is_a_setting(tenant, account, test_rates, settings):  # noqa: F8
 
     assert call_of(tenant, to_gb).capability == "MCOPSTNPP"
     assert call_of(tenant, to_us).capability == "MCOMEETADD"
+
+
+def test_zone_a_keeps_the_built_in_list_when_the_setting_is_empty(settings):
+    settings.CREDITS_ZONE_A_COUNTRIES = []
+    assert zone_a_countries() == frozenset(DEFAULT_ZONE_A_COUNTRIES)
+    assert {"US", "GB", "DE", "JP"} <= zone_a_countries()
+    assert len(zone_a_countries()) == 32
+    settings.CREDITS_ZONE_A_COUNTRIES = ["FR"]
+    assert zone_a_countries() == {"FR"}

@@ -25,8 +25,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
 from accounts.models import AuditEvent, Tenant
+from credits.billing.services.accounts import credit_account_open
 from credits.ledger.services import postings as ledger
-from credits.ledger.services.accounts import credit_account_open
 from credits.ledger.verification import account_label, account_verify
 from credits.models import CreditAccount, FundLot, FundSource, LedgerEntry, LotMovement
 

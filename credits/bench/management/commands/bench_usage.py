@@ -25,9 +25,9 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 
 from accounts.models import AuditEvent, LicenseAssignment, Product, Subscription, Tenant, User
+from credits.billing.services.accounts import credit_account_open
 from credits.common.bulk import copy_available, rows_insert
 from credits.ledger.services import postings as ledger
-from credits.ledger.services.accounts import credit_account_open
 from credits.ledger.verification import account_label, account_verify
 from credits.models import (
     CallDaySummary,

@@ -1,4 +1,6 @@
-"""Opening a tenant's credit account. Opening moves no money; the ledger does that."""
+"""Opening a tenant's credit account, the first step of setting up Communications
+Credits (the set-up purchase completes with it). Opening moves no money; the ledger
+does that."""
 
 from __future__ import annotations
 
@@ -7,14 +9,12 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from accounts.services import audit_record
-from credits.exceptions import PurchaseNotAllowed
+from credits.billing.rules import credits_available_check
 from credits.models import CreditAccount
 
 if TYPE_CHECKING:
     from accounts.models import Tenant, User
 
-# DESIGN §1: Communications Credits cannot be set up for tenants located here.
-CREDITS_UNAVAILABLE_COUNTRIES = frozenset({"RU", "KR", "TW"})
 
 
 def credit_account_open(*, tenant: Tenant, acting_user: User | None = None) -> CreditAccount:
@@ -22,11 +22,7 @@ def credit_account_open(*, tenant: Tenant, acting_user: User | None = None) -> C
 
     Idempotent: a tenant has at most one account, and opening it again returns it.
     """
-    if tenant.country in CREDITS_UNAVAILABLE_COUNTRIES:
-        raise PurchaseNotAllowed(
-            f"Communications Credits are not available for organizations located in "
-            f"{tenant.country_name}."
-        )
+    credits_available_check(tenant)
     with transaction.atomic():
         account, created = CreditAccount.objects.get_or_create(
             tenant=tenant, defaults={"currency": tenant.currency}

@@ -1,37 +1,42 @@
 """Background tasks (django-tasks; the database backend's ``db_worker`` runs them).
 
-Services enqueue them with ``transaction.on_commit``; each task is a thin call into a
-service, so the work is the same inline (tests use the immediate backend) or in a worker.
+Each task is a thin call into a service, so the work is the same inline (tests use the
+immediate backend) or in a worker. Services enqueue them by name through
+``credits.common.jobs`` after their transaction commits; the app's ``ready()`` imports
+this module, which registers them there. The task paths (``credits.tasks.<name>``) are
+stored with queued jobs, so they stay put.
 """
 
 from __future__ import annotations
 
 from django_tasks import task
 
+from credits.billing.services.auto_recharge import recharge_pay
+from credits.common.jobs import registered
+from credits.daily import daily_jobs_run
+from credits.notifications.services import notification_send
+from credits.reports.services import report_export_run
 
+
+@registered
 @task()
 def recharge_pay_task(order_id: int) -> str:
-    from credits.billing.services.auto_recharge import recharge_pay
-
     return recharge_pay(order_id=order_id).status
 
 
+@registered
 @task()
 def notification_send_task(notification_id: int) -> str:
-    from credits.notifications.services import notification_send
-
     return notification_send(notification_id=notification_id).status
 
 
+@registered
 @task()
 def daily_jobs_task() -> dict:
-    from credits.daily import daily_jobs_run
-
     return daily_jobs_run()
 
 
+@registered
 @task()
 def report_export_task(export_id: int) -> str:
-    from credits.reports.services import report_export_run
-
     return report_export_run(export_id=export_id).status

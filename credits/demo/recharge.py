@@ -19,7 +19,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from accounts.models import Product, Tenant
-from credits.billing.services.recharge_settings import recharge_check
+from credits.billing.services.auto_recharge import recharge_check
 from credits.models import (
     CallRecord,
     CreditAccount,

@@ -6,13 +6,12 @@ balance, a lot or an entry.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from credits.common.fingerprints import fingerprint
 from credits.exceptions import IdempotencyConflict, LedgerError
 from credits.models import CreditAccount, LedgerEntry
 
@@ -49,10 +48,7 @@ def texts_check(**values: str) -> tuple[str, ...]:
 
 def request_fingerprint(operation: str, **content: object) -> str:
     """A stable hash of what a posting asks for; replays of a key must match it."""
-    payload = json.dumps(
-        {"operation": operation, **{k: str(v) for k, v in content.items()}}, sort_keys=True
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return fingerprint({"operation": operation, **{k: str(v) for k, v in content.items()}})
 
 
 def entry_replayed(

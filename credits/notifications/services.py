@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Tenant, User
 from accounts.permissions import NOTIFIED_ROLES
+from credits.common.jobs import enqueue_after_commit
 from credits.models import DeliveryStatus, Notification
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,7 @@ def notification_create(
             )
     except IntegrityError:
         return None
-    from credits.tasks import notification_send_task
-
-    pk = notification.pk
-    transaction.on_commit(lambda: notification_send_task.enqueue(notification_id=pk))
+    enqueue_after_commit("notification_send_task", notification_id=notification.pk)
     return notification
 
 

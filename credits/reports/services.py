@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Tenant, User
+from credits.common.jobs import enqueue_after_commit
 from credits.exceptions import CreditsError, ExportRefused
 from credits.models import ExportFormat, ExportStatus, ReportExport
 from credits.reports.forms import PstnUsageForm
@@ -88,15 +89,12 @@ def report_export_start(*, tenant: Tenant, user: User | None, query: str) -> Rep
             _("More calls than an Excel sheet holds: export them as CSV, or choose a "
               "shorter range.")
         )
-    from credits.tasks import report_export_task
-
     with transaction.atomic(durable=True):
         export = ReportExport.objects.create(
             tenant=tenant, requested_by=user, format=ExportFormat.XLSX, query=fixed,
             rows_total=total, filename=export_filename(selection, "xlsx"),
         )
-        pk = export.pk
-        transaction.on_commit(lambda: report_export_task.enqueue(export_id=pk))
+        enqueue_after_commit("report_export_task", export_id=export.pk)
     return export
 
 

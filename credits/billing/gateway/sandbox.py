@@ -39,6 +39,7 @@ from credits.billing.gateway.base import (
     card_expired,
 )
 from credits.billing.gateway.cards import card_brand, luhn_valid, normalize_number
+from credits.billing.models import SandboxCharge
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +105,6 @@ class SandboxGateway(PaymentGateway):
         description: str = "",
         today: dt.date | None = None,
     ) -> ChargeResult:
-        from credits.models import SandboxCharge  # the models import this package's interface
-
         if not isinstance(idempotency_key, str) or not idempotency_key.strip():
             raise ValueError("Every charge needs an idempotency key.")
         if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:

@@ -28,6 +28,8 @@ from credits.models import (
     FundLot,
     LedgerEntry,
     Order,
+    OrderKind,
+    OrderStatus,
     PaymentMethod,
 )
 
@@ -202,6 +204,25 @@ def order_for_page() -> QuerySet[Order]:
     )
 
 
+def recharge_failure(account: CreditAccount) -> Order | None:
+    """The failed auto-recharge that still stands (nothing changed since), or ``None``."""
+    last = (
+        Order.objects.filter(tenant_id=account.tenant_id, kind=OrderKind.AUTO_RECHARGE)
+        .exclude(status=OrderStatus.PENDING)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if last is None or last.status != OrderStatus.FAILED:
+        return None
+    profile = BillingProfile.objects.filter(account=account).first()
+    changed = [t for t in (account.recharge_settings_updated_at,
+                           profile.updated_at if profile else None) if t is not None]
+    if changed and max(changed) > last.completed_at:
+        return None
+    return last
+
+
+
 @dataclass(frozen=True)
 class HomeCreditsCard:
     """Home's balance card: the account (None when credits aren't set up), its usable
@@ -216,8 +237,6 @@ class HomeCreditsCard:
 def credits_home_card(*, tenant: Tenant) -> HomeCreditsCard:
     """The account, its usable balance, and a failed auto-recharge that still stands
     (one query, two when the last recharge failed)."""
-    from credits.billing.services.auto_recharge import recharge_failure
-
     account = credit_account_of(tenant)
     return HomeCreditsCard(
         account=account,

@@ -11,8 +11,9 @@ decides whether a recharge is due (the balance fell below the trigger) and allow
   or the recharge settings change, or ``BACKOFF`` passes; never more than
   ``MAX_FAILURES_PER_DAY`` failed attempts in 24 hours.
 
-It then records the pending order and, after the commit, enqueues ``recharge_pay``, which
-charges the gateway keyed by the order (``orders._pay``): funds appear only once the
+It then records the pending order (``orders.order_pending_create``, the one way orders
+are written) and, after the commit, enqueues ``recharge_pay``, which pays it through the
+one payment path (``orders.order_pay``, keyed by the order): funds appear only once the
 gateway said yes. A recharge that leaves the balance still below the trigger does not
 start another: the next one is due at the next charge.
 """
@@ -31,8 +32,10 @@ from django.utils.translation import gettext as _
 from credits.billing.gateway import PaymentGateway
 from credits.billing.gateway import get_gateway as _default_gateway
 from credits.billing.services import orders
+from credits.billing.services.checks import Payment
 from credits.common.dates import month_start
 from credits.common.formatting import format_money, tenant_locale
+from credits.common.jobs import enqueue_after_commit
 from credits.exceptions import PaymentDeclined
 from credits.models import (
     BillingProfile,
@@ -52,24 +55,6 @@ MAX_FAILURES_PER_DAY = 3
 def _money(amount: Decimal, currency: str, tenant) -> str:
     """An amount for an email to the tenant's admins, in the tenant's conventions."""
     return format_money(amount, currency, locale=tenant_locale(tenant.country))
-
-
-def recharge_failure(account: CreditAccount) -> Order | None:
-    """The failed auto-recharge that still stands (nothing changed since), or ``None``."""
-    last = (
-        Order.objects.filter(tenant_id=account.tenant_id, kind=OrderKind.AUTO_RECHARGE)
-        .exclude(status=OrderStatus.PENDING)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if last is None or last.status != OrderStatus.FAILED:
-        return None
-    profile = BillingProfile.objects.filter(account=account).first()
-    changed = [t for t in (account.recharge_settings_updated_at,
-                           profile.updated_at if profile else None) if t is not None]
-    if changed and max(changed) > last.completed_at:
-        return None
-    return last
 
 
 def _backing_off(account: CreditAccount, profile: BillingProfile, now: datetime) -> bool:
@@ -161,27 +146,24 @@ def recharge_check(*, account: CreditAccount, at: datetime | None = None) -> Ord
                 _limit_notify(locked, now, spent)
                 return None
         amount = locked.recharge_amount
+        payment = Payment(
+            type=profile.payment_type, card=profile.card,
+            enterprise_agreement=profile.enterprise_agreement, po_number=profile.po_number,
+        )
         try:
             with transaction.atomic():
-                order = Order.objects.create(
-                    tenant=locked.tenant, kind=OrderKind.AUTO_RECHARGE,
-                    status=OrderStatus.PENDING, amount=amount, currency=locked.currency,
-                    payment_type=profile.payment_type, payment_method=profile.card,
-                    enterprise_agreement=profile.enterprise_agreement,
-                    po_number=profile.po_number,
-                    idempotency_key=f"auto-recharge:{uuid.uuid4()}",
-                    fingerprint=orders._fingerprint(
-                        kind=OrderKind.AUTO_RECHARGE, amount=str(amount),
-                        currency=locked.currency,
+                order = orders.order_pending_create(
+                    tenant=locked.tenant, kind=OrderKind.AUTO_RECHARGE, amount=amount,
+                    payment=payment, idempotency_key=f"auto-recharge:{uuid.uuid4()}",
+                    fingerprint=orders.order_fingerprint(
+                        kind=OrderKind.AUTO_RECHARGE, amount=amount,
+                        currency=locked.currency, payment=payment,
                     ),
                     created_at=now,
                 )
         except IntegrityError:
             return None  # another process started the recharge: single-flight
-        from credits.tasks import recharge_pay_task
-
-        pk = order.pk
-        transaction.on_commit(lambda: recharge_pay_task.enqueue(order_id=pk))
+        enqueue_after_commit("recharge_pay_task", order_id=order.pk)
     return order
 
 
@@ -192,7 +174,7 @@ def recharge_pay(*, order_id: int, gateway: PaymentGateway | None = None) -> Ord
     if order.status != OrderStatus.PENDING:
         return order
     try:
-        order = orders._pay(order, gateway)
+        order = orders.order_pay(order, gateway=gateway)
     except PaymentDeclined as declined:
         order = declined.order
         notification_create(
@@ -227,12 +209,9 @@ def recharge_pay(*, order_id: int, gateway: PaymentGateway | None = None) -> Ord
 
 def recharges_recover(*, at: datetime | None = None) -> int:
     """Pay again auto-recharges left pending by a crashed worker (same gateway key)."""
-    cutoff = (at or timezone.now()) - orders.STALE_AFTER
-    stale = Order.objects.filter(
-        kind=OrderKind.AUTO_RECHARGE, status=OrderStatus.PENDING, created_at__lt=cutoff
-    ).values_list("pk", flat=True)
+    stale = orders.orders_stale(at=at).filter(kind=OrderKind.AUTO_RECHARGE)
     count = 0
-    for pk in list(stale):
+    for pk in list(stale.values_list("pk", flat=True)):
         recharge_pay(order_id=pk)
         count += 1
     return count

@@ -30,13 +30,13 @@ complete at once.
 
 from __future__ import annotations
 
-import hashlib
-import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,6 +57,7 @@ from credits.billing.services.recharge_settings import (
     billing_profile_write,
     recharge_settings_write,
 )
+from credits.common.fingerprints import fingerprint as content_fingerprint
 from credits.exceptions import (
     CardRefused,
     CreditsAlreadySetUp,
@@ -86,9 +87,25 @@ KEY_MAX_LENGTH = 200
 STALE_AFTER = timedelta(minutes=10)
 
 
-def _fingerprint(**content: object) -> str:
-    payload = json.dumps(content, sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+def order_fingerprint(
+    *,
+    kind: str,
+    amount: Decimal,
+    currency: str,
+    payment: Payment,
+    recharge: RechargeSettings | None = None,
+) -> str:
+    """What an order asks for: the same idempotency key with another fingerprint is a
+    conflict, never a second charge."""
+    return content_fingerprint(
+        {
+            "kind": kind,
+            "amount": str(amount),
+            "currency": currency,
+            "payment": payment.identity(),
+            "recharge": recharge.as_json() if recharge else None,
+        }
+    )
 
 
 def _key_check(key: object) -> str:
@@ -128,9 +145,8 @@ def order_place(
         )
     elif recharge is not None:
         raise OrderError("Only the set-up purchase changes the recharge settings.")
-    fingerprint = _fingerprint(
-        kind=kind, amount=str(amount), currency=tenant.currency, payment=payment.identity(),
-        recharge=recharge.as_json() if recharge else None,
+    fingerprint = order_fingerprint(
+        kind=kind, amount=amount, currency=tenant.currency, payment=payment, recharge=recharge
     )
 
     existing = Order.objects.filter(tenant=tenant, idempotency_key=key).first()
@@ -164,7 +180,7 @@ def order_place(
         )
     except _Replay as replay:
         return _replay(replay.order, fingerprint, gateway)
-    return _pay(order, gateway)
+    return order_pay(order, gateway=gateway)
 
 
 def orders_recover(
@@ -175,15 +191,22 @@ def orders_recover(
     its own gateway key, which the gateway answers from the first attempt, so nothing is
     charged twice. Returns them, now succeeded or failed."""
     gateway = gateway or _default_gateway()
-    cutoff = (at or timezone.now()) - STALE_AFTER
     finished = []
-    stale = Order.objects.filter(tenant=tenant, status=OrderStatus.PENDING, created_at__lt=cutoff)
-    for order in stale.select_related("payment_method").order_by("pk"):
+    for order in orders_stale(at=at).filter(tenant=tenant).select_related("payment_method"):
         try:
-            finished.append(_pay(order, gateway))
+            finished.append(order_pay(order, gateway=gateway))
         except PaymentDeclined as declined:
             finished.append(declined.order)
     return finished
+
+
+def orders_stale(*, at: datetime | None = None) -> QuerySet[Order]:
+    """Orders left *pending* for over ``STALE_AFTER`` at ``at`` (default now), oldest
+    first: the process paying them died before it finished."""
+    cutoff = (at or timezone.now()) - STALE_AFTER
+    return Order.objects.filter(status=OrderStatus.PENDING, created_at__lt=cutoff).order_by(
+        "pk"
+    )
 
 
 class _Replay(Exception):
@@ -201,7 +224,7 @@ def _replay(order: Order, fingerprint: str, gateway: PaymentGateway) -> Order:
             % {"number": order.number}
         )
     if order.status == OrderStatus.PENDING:
-        return _pay(order, gateway)
+        return order_pay(order, gateway=gateway)
     if order.status == OrderStatus.FAILED:
         raise _declined(order)
     return order
@@ -256,21 +279,11 @@ def _record(
                     tenant=tenant, acting_user=acting_user, tokenized=tokenized,
                     holder=payment.new_card.holder,
                 )
-            return Order.objects.create(
-                tenant=tenant,
-                kind=kind,
-                status=OrderStatus.PENDING,
-                amount=amount,
-                currency=tenant.currency,
-                payment_type=payment.type,
-                payment_method=card,
-                card_added=tokenized is not None,
-                enterprise_agreement=payment.enterprise_agreement,
-                po_number=payment.po_number,
-                recharge_settings=recharge.as_json() if recharge else {},
-                idempotency_key=key,
-                fingerprint=fingerprint,
-                placed_by=acting_user if acting_user is not None and acting_user.pk else None,
+            return order_pending_create(
+                tenant=tenant, kind=kind, amount=amount,
+                payment=replace(payment, card=card, new_card=None),
+                card_added=tokenized is not None, recharge=recharge,
+                idempotency_key=key, fingerprint=fingerprint, acting_user=acting_user,
             )
     except IntegrityError:
         # The same key committed by a concurrent request between our check and insert.
@@ -278,6 +291,44 @@ def _record(
         if existing is None:
             raise
         raise _Replay(existing) from None
+
+
+def order_pending_create(
+    *,
+    tenant: Tenant,
+    kind: str,
+    amount: Decimal,
+    payment: Payment,
+    idempotency_key: str,
+    fingerprint: str,
+    acting_user: User | None = None,
+    recharge: RechargeSettings | None = None,
+    card_added: bool = False,
+    created_at: datetime | None = None,
+) -> Order:
+    """Write a *pending* order, inside the caller's transaction: the one way every order
+    (set-up purchase, Add funds, auto-recharge) comes to exist before it is paid with
+    ``order_pay``. ``payment`` is already checked and names a saved card, if any.
+
+    Raises ``IntegrityError`` when the database refuses it (the same idempotency key, or
+    a second pending auto-recharge of the tenant); callers decide what that means."""
+    return Order.objects.create(
+        tenant=tenant,
+        kind=kind,
+        status=OrderStatus.PENDING,
+        amount=amount,
+        currency=tenant.currency,
+        payment_type=payment.type,
+        payment_method=payment.card,
+        card_added=card_added,
+        enterprise_agreement=payment.enterprise_agreement,
+        po_number=payment.po_number,
+        recharge_settings=recharge.as_json() if recharge else {},
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        placed_by=acting_user if acting_user is not None and acting_user.pk else None,
+        created_at=created_at or timezone.now(),
+    )
 
 
 # ------------------------------------------------------------------------------ paying
@@ -288,7 +339,12 @@ def gateway_key(order: Order) -> str:
     return f"order:{order.pk}"
 
 
-def _pay(order: Order, gateway: PaymentGateway) -> Order:
+def order_pay(order: Order, *, gateway: PaymentGateway | None = None) -> Order:
+    """Pay a *pending* order through the gateway, keyed by the order (a retry charges
+    once), then complete it (the ledger adds the funds) or mark it failed and raise
+    ``PaymentDeclined``. Invoice and Enterprise Agreement orders complete at once. An
+    order that is no longer pending is returned as it stands."""
+    gateway = gateway or _default_gateway()
     if order.payment_type != PaymentType.CARD:
         return _complete(order, charge_id="")
     card = order.payment_method

@@ -1,9 +1,6 @@
-"""Recharge settings and the billing profile (how the credits are paid), and the
-recharge check hook. No money moves here: these write settings; the ledger moves money.
-
-``recharge_check`` at the bottom is issue 6's hook (the usage import calls it after its
-charges commit); the auto-recharge engine of a later issue fills it in.
-"""
+"""Recharge settings and the billing profile (how the credits are paid). No money
+moves here: these write settings; the ledger moves money, and the auto-recharge engine
+(``credits.billing.services.auto_recharge``) decides when a recharge is due."""
 
 from __future__ import annotations
 
@@ -166,11 +163,3 @@ def billing_profile_change(
             po_number=payment.po_number,
         )
 
-
-def recharge_check(*, account: CreditAccount) -> None:
-    """The hook every service that charges usage calls after its charges commit: the
-    auto-recharge engine (``credits.billing.services.auto_recharge``) decides whether a
-    single-flight, payment-gated, capped recharge is due and starts it."""
-    from credits.billing.services.auto_recharge import recharge_check as engine_check
-
-    engine_check(account=account)

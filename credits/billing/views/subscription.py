@@ -41,10 +41,10 @@ from credits.billing.selectors.subscription import (
     credit_account_of,
     credits_subscription_of,
     lots_shown,
+    recharge_failure,
     saved_cards,
     transactions,
 )
-from credits.billing.services.auto_recharge import recharge_failure
 from credits.billing.services.orders import order_place
 from credits.billing.services.recharge_settings import (
     billing_profile_change,

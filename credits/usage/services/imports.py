@@ -17,7 +17,7 @@ charged through the ledger (DESIGN §1, §6; issue 6).
   it is charged in full, even when that takes the balance below zero (the deficit);
   ``credits.usage.services.authorize.call_authorize`` is what refuses new paid calls at a balance
   of zero or below.
-- After each chunk with charges commits, ``recharge_check`` runs (the auto-recharge hook).
+- After each chunk with charges commits, the auto-recharge engine's ``recharge_check`` runs.
 
 Charges take effect at import time, or at each call's end time with
 ``charge_at=ChargeAt.CALL_END`` (replaying history in time order: the simulator and the
@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from accounts.batching import in_batches
 from accounts.models import Tenant
-from credits.billing.services.recharge_settings import recharge_check
+from credits.billing.services.auto_recharge import recharge_check
 from credits.common.bulk import rows_insert
 from credits.common.dates import month_of
 from credits.common.money import ZERO

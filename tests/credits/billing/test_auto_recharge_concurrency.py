@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from credits.billing.services.recharge_settings import recharge_check
+from credits.billing.services.auto_recharge import recharge_check
 from credits.models import Order, OrderKind, OrderStatus, SandboxCharge
 from tests.accounts.factories import TenantFactory
 from tests.credits.factories import charge

@@ -6,9 +6,27 @@ import os
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import AdminRole
 from tests.accounts.factories import AdminFactory, TenantFactory, UserFactory
+from tests.hypothesis_budget import FULL_EXAMPLES
+
+# Hypothesis profiles. "ci" is Hypothesis' defaults, so every property test runs as many
+# examples as it is written for (tests/hypothesis_budget.py scales the ones that choose
+# their own number); "dev", the default for `make test`, runs a fifth of them. CI=true
+# loads "ci"; HYPOTHESIS_PROFILE=ci|dev chooses either.
+hypothesis_settings.register_profile("ci", max_examples=FULL_EXAMPLES)
+hypothesis_settings.register_profile("dev", max_examples=FULL_EXAMPLES // 5)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or (
+    "ci" if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"} else "dev"
+)
+hypothesis_settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def pytest_report_header() -> str:
+    examples = hypothesis_settings.default.max_examples
+    return f"hypothesis profile: {HYPOTHESIS_PROFILE} (max_examples={examples})"
 
 
 @pytest.hookimpl(tryfirst=True)

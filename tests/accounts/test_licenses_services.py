@@ -27,6 +27,7 @@ from tests.accounts.licensing import (
     give,
     subscribe,
 )
+from tests.hypothesis_budget import examples
 
 
 @pytest.fixture
@@ -297,7 +298,7 @@ def test_system_changes_are_audited_without_actor(catalog, megan):
 
 
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

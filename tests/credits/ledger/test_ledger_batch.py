@@ -29,6 +29,7 @@ from credits.ledger.verification import account_verify
 from credits.models import CreditAccount, CreditAccountStatus, EntryKind, FundLot, LedgerEntry
 from tests.accounts.factories import TenantFactory
 from tests.credits.factories import T0, CreditAccountFactory, charge, fund, ledger_snapshot
+from tests.hypothesis_budget import examples
 
 
 def charges(amounts, *, start=T0 + timedelta(days=1), step=timedelta(hours=1), prefix="call"):
@@ -105,7 +106,7 @@ def test_a_lot_expiring_inside_the_batch_is_forfeited_before_the_next_charge(acc
 
 
 @settings(
-    max_examples=25, deadline=None,
+    max_examples=examples(25), deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(

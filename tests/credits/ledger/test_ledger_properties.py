@@ -32,6 +32,7 @@ from credits.ledger.verification import account_verify
 from credits.models import EntryKind, FundLot, FundSource, LedgerEntry, LotMovement
 from tests.accounts.factories import TenantFactory
 from tests.credits.factories import T0, CreditAccountFactory, ledger_snapshot
+from tests.hypothesis_budget import examples
 
 FUNDING_AMOUNTS = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("400"), places=2)
 CHARGE_AMOUNTS = st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("250"), places=4)
@@ -248,7 +249,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 MACHINE_SETTINGS = settings(
-    max_examples=int(os.environ.get("LEDGER_MACHINE_EXAMPLES", "40")),
+    # LEDGER_MACHINE_EXAMPLES overrides the Hypothesis profile's number (tests/conftest.py).
+    max_examples=int(os.environ.get("LEDGER_MACHINE_EXAMPLES") or examples(40)),
     stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -54,6 +54,7 @@ from tests.credits.calls import (
     toll_free_number,
 )
 from tests.credits.factories import fund
+from tests.hypothesis_budget import examples
 
 backfill_migration = importlib.import_module("credits.migrations.0006_call_day_summary")
 
@@ -277,7 +278,7 @@ CALLS = st.tuples(
 )
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=examples(25), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
 @given(batch=st.lists(CALLS, min_size=1, max_size=25), chunk_size=st.integers(1, 6),

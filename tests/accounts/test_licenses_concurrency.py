@@ -7,17 +7,16 @@ row lock on the subscription both would count a free seat and both would take it
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from django.db import close_old_connections, connection
 
 from accounts.exceptions import LicenseChangesRefused, NotEnoughLicenses
 from accounts.models import LicenseAssignment
 from accounts.services import license_assign, licenses_bulk_update
 from tests.accounts.factories import product
 from tests.accounts.licensing import CONFERENCING, bulk_users, give, subscribe
+from tests.concurrency import in_parallel
 
 pytestmark = [
     pytest.mark.postgres,
@@ -39,28 +38,14 @@ def slow_insert(monkeypatch):
     monkeypatch.setattr(manager, "bulk_create", slow)
 
 
-def _race(*jobs):
-    """Start every job at the same moment in its own thread; return what each raised."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[object] = [None] * len(jobs)
+def _race(*jobs) -> list:
+    """Start every job at the same moment in its own thread: "ok", or what it raised."""
 
-    def run(index, job):
-        try:
-            barrier.wait(timeout=10)
-            job()
-            outcomes[index] = "ok"
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            outcomes[index] = error
-        finally:
-            close_old_connections()
-            connection.close()
+    def run(n: int) -> str:
+        jobs[n]()
+        return "ok"
 
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+    return in_parallel(run, len(jobs))
 
 
 def test_two_admins_taking_the_last_seat_at_once_exactly_one_succeeds(

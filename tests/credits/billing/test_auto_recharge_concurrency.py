@@ -10,8 +10,8 @@ from django.core.management import call_command
 from credits.billing.services.auto_recharge import recharge_check
 from credits.models import Order, OrderKind, OrderStatus, SandboxCharge
 from tests.accounts.factories import TenantFactory
+from tests.concurrency import in_parallel
 from tests.credits.factories import charge
-from tests.credits.ledger.test_ledger_concurrency import _in_parallel
 from tests.credits.recharge_helpers import auto_recharge_account
 
 pytestmark = [
@@ -28,7 +28,7 @@ def test_concurrent_crossings_start_one_recharge_and_charge_the_card_once():
         charge(account, "7")
         recharge_check(account=account)
 
-    errors = [r for r in _in_parallel(work, 8) if isinstance(r, Exception)]
+    errors = [r for r in in_parallel(work, 8) if isinstance(r, Exception)]
     assert errors == []
     recharges = Order.objects.filter(kind=OrderKind.AUTO_RECHARGE)
     assert recharges.count() == 1 and recharges.get().status == OrderStatus.SUCCEEDED

@@ -7,12 +7,10 @@ lock and the unique keys (order, gateway charge, ledger entry) are what keep the
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from accounts.models import AdminRole, Product, Subscription
 from credits.billing.rules import RechargeSettings
@@ -22,6 +20,7 @@ from credits.exceptions import CreditsAlreadySetUp
 from credits.models import CreditAccount, LedgerEntry, Order, OrderStatus, SandboxCharge
 from credits.models import PaymentType as PT
 from tests.accounts.factories import AdminFactory, TenantFactory
+from tests.concurrency import in_parallel
 from tests.credits.payments import saved_card, token
 
 pytestmark = [
@@ -30,22 +29,6 @@ pytestmark = [
 ]
 
 WORKERS = 8
-
-
-def _in_parallel(work, count: int = WORKERS) -> list:
-    barrier = threading.Barrier(count)
-
-    def run(n: int):
-        try:
-            barrier.wait(timeout=30)
-            return work(n)
-        except Exception as exc:  # collected and asserted on by the test
-            return exc
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 @pytest.fixture
@@ -69,7 +52,7 @@ def test_place_order_pressed_many_times_at_once_charges_once(shop):
     tenant, admin, card = shop
     key = token()
 
-    results = _in_parallel(lambda n: _place(tenant, admin, card, key))
+    results = in_parallel(lambda n: _place(tenant, admin, card, key), WORKERS)
 
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
@@ -83,7 +66,7 @@ def test_place_order_pressed_many_times_at_once_charges_once(shop):
 def test_admins_setting_up_credits_at_the_same_moment_create_one_account(shop):
     tenant, admin, card = shop
 
-    results = _in_parallel(lambda n: _place(tenant, admin, card, token()))
+    results = in_parallel(lambda n: _place(tenant, admin, card, token()), WORKERS)
 
     placed = [r for r in results if isinstance(r, Order)]
     refused = [r for r in results if isinstance(r, CreditsAlreadySetUp)]

@@ -8,16 +8,14 @@ a transactional database and restore the reference data afterwards.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Sum
 
 from credits.exceptions import IdempotencyConflict
@@ -25,6 +23,7 @@ from credits.ledger.services import postings as ledger
 from credits.ledger.verification import account_verify
 from credits.models import CreditAccount, EntryKind, FundLot, FundSource, LedgerEntry, LotMovement
 from tests.accounts.factories import TenantFactory
+from tests.concurrency import in_parallel
 from tests.credits.factories import CreditAccountFactory
 
 pytestmark = [
@@ -33,23 +32,6 @@ pytestmark = [
 ]
 
 WORKERS = 8
-
-
-def _in_parallel(work, count: int = WORKERS) -> list:
-    """Run ``work(n)`` in ``count`` threads released together; return results or errors."""
-    barrier = threading.Barrier(count)
-
-    def run(n: int):
-        try:
-            barrier.wait(timeout=30)
-            return work(n)
-        except Exception as exc:  # collected and asserted on by the test
-            return exc
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 @pytest.fixture
@@ -83,7 +65,7 @@ def test_hundreds_of_concurrent_charges_and_fundings_lose_nothing(shared_account
                 done["charge"] += 1
         return done
 
-    results = _in_parallel(work)
+    results = in_parallel(work, WORKERS)
 
     assert not [r for r in results if isinstance(r, Exception)]
     total = sum(results, Counter())
@@ -114,7 +96,7 @@ def test_concurrent_charges_never_double_spend_a_lot(shared_account):
             account=mine, amount=Decimal("20"), currency="USD", idempotency_key=f"call-{n}"
         )
 
-    results = _in_parallel(work)
+    results = in_parallel(work, WORKERS)
 
     assert not [r for r in results if isinstance(r, Exception)]
     lot.refresh_from_db()
@@ -139,7 +121,7 @@ def test_same_key_from_many_workers_takes_effect_once(shared_account):
             source=FundSource.PURCHASE, idempotency_key="order-1",
         )
 
-    results = _in_parallel(work)
+    results = in_parallel(work, WORKERS)
 
     assert not [r for r in results if isinstance(r, Exception)]
     assert len({entry.pk for entry in results}) == 1
@@ -158,7 +140,7 @@ def test_same_key_with_different_amounts_at_once_one_wins_others_conflict(shared
             account=mine, amount=Decimal("1") + n % 2, currency="USD", idempotency_key="call-9",
         )
 
-    results = _in_parallel(work)
+    results = in_parallel(work, WORKERS)
 
     entries = [r for r in results if isinstance(r, LedgerEntry)]
     conflicts = [r for r in results if isinstance(r, IdempotencyConflict)]
@@ -179,7 +161,7 @@ def test_concurrent_expiry_runs_forfeit_each_lot_once(shared_account):
     ).lot
     moment = lot.expires_at + timedelta(seconds=1)
 
-    results = _in_parallel(lambda n: ledger.funds_expire(account=account, at=moment))
+    results = in_parallel(lambda n: ledger.funds_expire(account=account, at=moment), WORKERS)
 
     assert not [r for r in results if isinstance(r, Exception)]
     assert sorted(len(r) for r in results) == [0] * (WORKERS - 1) + [1]

@@ -1,26 +1,26 @@
 """The same file imported by several processes at once, on PostgreSQL: charged once.
 
 Each process is forked with no database connection and opens its own; they start together
-(a barrier) and import the same call-record file. Imports of one tenant are serialized by
-a row lock on the tenant, so exactly one process imports each record and the others see
-duplicates. The test commits for real, so it uses a transactional database.
+(a barrier, tests.concurrency) and import the same call-record file. Imports of one tenant
+are serialized by a row lock on the tenant, so exactly one process imports each record and
+the others see duplicates. The test commits for real, so it uses a transactional database.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 
 from credits.ledger.verification import account_verify
 from credits.models import CallRecord, LedgerEntry, MinutePool, UsageSource
 from credits.usage.services.imports import usage_import_csv
 from credits.usage.services.rates import rates_import
 from tests.accounts.factories import TenantFactory
+from tests.concurrency import in_parallel
 from tests.credits.calls import (
     CREDITS,
     DOMESTIC,
@@ -41,22 +41,6 @@ pytestmark = [
 PROCESSES = 4
 
 
-def _import(tenant_id: int, text: str, barrier, results) -> None:
-    connections.close_all()
-    try:
-        from accounts.models import Tenant
-
-        tenant = Tenant.objects.get(pk=tenant_id)
-        barrier.wait(timeout=60)
-        result = usage_import_csv(tenant=tenant, text=text, source=UsageSource.FILE,
-                                  chunk_size=7)
-        results.put((result.imported, result.duplicates, str(result.amount_charged)))
-    except Exception as exc:  # reported by the parent
-        results.put(repr(exc))
-    finally:
-        connections.close_all()
-
-
 def test_the_same_file_from_several_processes_at_once_charges_once():
     assert connection.vendor == "postgresql"
     rates_import(text=TEST_RATES)
@@ -71,18 +55,13 @@ def test_the_same_file_from_several_processes_at_once_charges_once():
         for n in range(40)
     ]
     text = csv_text(rows)
-    context = multiprocessing.get_context("fork")
-    barrier, results = context.Barrier(PROCESSES), context.Queue()
-    connections.close_all()
-    workers = [
-        context.Process(target=_import, args=(tenant.pk, text, barrier, results))
-        for _ in range(PROCESSES)
-    ]
-    for worker in workers:
-        worker.start()
-    outcomes = [results.get(timeout=120) for _ in workers]
-    for worker in workers:
-        worker.join(timeout=60)
+
+    def work(n: int) -> tuple[int, int, str]:
+        result = usage_import_csv(tenant=tenant, text=text, source=UsageSource.FILE,
+                                  chunk_size=7)
+        return result.imported, result.duplicates, str(result.amount_charged)
+
+    outcomes = in_parallel(work, PROCESSES, processes=True)
 
     assert all(isinstance(outcome, tuple) for outcome in outcomes), outcomes
     assert sum(imported for imported, _, _ in outcomes) == 40

@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.countries import country_choices
-from accounts.models import Product
+from accounts.models import Product, ServiceRequestTopic
 from accounts.selectors import PRODUCT_FILTER_PREFIX, USER_SORTS, ProductAvailability
 from accounts.services.user_import import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 
@@ -229,8 +229,6 @@ class ServiceRequestForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs) -> None:
-        from accounts.models import ServiceRequestTopic
-
         super().__init__(*args, **kwargs)
         self.fields["topic"].choices = ServiceRequestTopic.choices
         self.helper = _helper("topic", "title", "description")

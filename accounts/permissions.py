@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models.roles import AdminRole as R
+from accounts.choices import AdminRole as R
 
 
 class Action(models.TextChoices):

@@ -1,81 +1,78 @@
-"""Credits models, split by subdomain and re-exported here.
+"""Every model of the credits app, defined in its capability package and gathered here,
+where Django's app registry looks for them, with the capabilities' choices.
 
-- ``accounts``: ``CreditAccount``, one per tenant, with its cached balance and deficit and
-  the auto-recharge settings.
-- ``lots``: ``FundLot``, one per funding, which expires 12 calendar months after purchase.
-- ``ledger``: ``LedgerEntry`` (append-only, one per posting) and ``LotMovement`` (how an
-  entry changed the remaining amount of each lot it touched).
-- ``payments``: ``PaymentMethod`` (saved cards), ``EnterpriseAgreement``,
+- ``credits.ledger.models``: ``CreditAccount`` (one per tenant: the cached balance and
+  deficit, the recharge settings), ``FundLot`` (one per funding, expiring 12 calendar
+  months after purchase), ``LedgerEntry`` (append-only, one per posting) and
+  ``LotMovement`` (how an entry changed each lot it touched).
+- ``credits.billing.models``: ``PaymentMethod`` (saved cards), ``EnterpriseAgreement``,
   ``BillingProfile`` (how a tenant's credits are paid), ``Order`` and ``SandboxCharge``.
-- ``rates``: ``Rate``, the price of a minute per country, number type and currency.
-- ``calls``: ``CallRecord`` (one rated call), ``CallDaySummary`` (their sums per UTC day,
-  the report's read model), ``MinutePool`` (minutes used per month, country and plan) and
-  ``TollFreeNumber`` (a tenant's toll-free numbers).
-- ``api``: ``ApiToken``, per-tenant bearer tokens for the usage API (stored hashed).
-- ``exports``: ``ReportExport``, a report export written in the background, with its
-  progress and the file it produced.
+- ``credits.usage.models``: ``Rate`` (the price of a minute), ``CallRecord`` (one rated
+  call), ``CallDaySummary`` (their sums per UTC day, the report's read model),
+  ``MinutePool`` (minutes used per month, country and plan), ``TollFreeNumber`` and
+  ``ApiToken`` (the usage API's bearer tokens, stored hashed).
+- ``credits.notifications.models``: ``Notification`` (one email to the notified admins).
+- ``credits.reports.models``: ``ReportExport`` (an export written in the background).
 
-Money columns are ``numeric(15, 4)``; ``credits.common.money`` explains the choice. Rows are
-written only by ``credits.ledger.services.postings``; see its docstring for the accounting model
-(balance, lots, deficit) and the invariants ``manage.py ledger_verify`` checks.
+The choices (statuses, kinds, call types...) live in each capability's ``choices``
+module, so pure code uses them without importing a model. Money columns are
+``numeric(15, 4)`` (``credits.common.money`` explains the choice); balances, lots and
+entries are written only by the ledger's services (``credits.ledger.services``).
 """
 
+from credits.billing.choices import OrderKind, OrderStatus, PaymentType
 from credits.billing.models import (
     BillingProfile,
     EnterpriseAgreement,
     Order,
-    OrderKind,
-    OrderStatus,
     PaymentMethod,
-    PaymentType,
     SandboxCharge,
 )
-from credits.ledger.models.accounts import CreditAccount, CreditAccountQuerySet, CreditAccountStatus
-from credits.ledger.models.entries import (
+from credits.ledger.choices import (
     CREDIT_KINDS,
     DEBIT_KINDS,
-    FUNDING_KIND,
     REVERSIBLE_KINDS,
+    CreditAccountStatus,
     EntryKind,
+    FundSource,
+)
+from credits.ledger.models.accounts import CreditAccount, CreditAccountQuerySet
+from credits.ledger.models.entries import (
+    FUNDING_KIND,
     LedgerEntry,
     LedgerEntryQuerySet,
     LotMovement,
 )
-from credits.ledger.models.lots import FundLot, FundLotQuerySet, FundSource
-from credits.notifications.models import (
-    DeliveryStatus,
-    Notification,
-    NotificationKind,
-    NotificationQuerySet,
-)
-from credits.reports.models import (
-    EXPORT_KEEP,
-    ExportFormat,
-    ExportStatus,
-    ReportExport,
-    ReportExportQuerySet,
-)
-from credits.usage.models.api import ApiToken
-from credits.usage.models.calls import (
+from credits.ledger.models.lots import FundLot, FundLotQuerySet
+from credits.notifications.choices import DeliveryStatus, NotificationKind
+from credits.notifications.models import Notification, NotificationQuerySet
+from credits.reports.choices import ExportFormat, ExportStatus
+from credits.reports.models import EXPORT_KEEP, ReportExport, ReportExportQuerySet
+from credits.usage.choices import (
     CONFERENCE_OUT_CALL_TYPES,
     INBOUND_CALL_TYPES,
     POOL_CAPABILITIES,
     USER_OUT_CALL_TYPES,
+    CallType,
+    Capability,
+    DestinationType,
+    NumberType,
+    Reach,
+    UsageSource,
+)
+from credits.usage.models.api import ApiToken
+from credits.usage.models.calls import (
     CallDaySummary,
     CallDaySummaryQuerySet,
     CallRecord,
     CallRecordQuerySet,
-    CallType,
-    Capability,
-    DestinationType,
     MinutePool,
-    Reach,
     TollFreeNumber,
-    UsageSource,
 )
-from credits.usage.models.rates import NumberType, Rate, RateQuerySet
+from credits.usage.models.rates import Rate, RateQuerySet
 
 __all__ = [
+    # ledger
     "CREDIT_KINDS",
     "DEBIT_KINDS",
     "FUNDING_KIND",
@@ -90,18 +87,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerEntryQuerySet",
     "LotMovement",
-    # report exports
-    "EXPORT_KEEP",
-    "ExportFormat",
-    "ExportStatus",
-    "ReportExport",
-    "ReportExportQuerySet",
-    # notifications
-    "DeliveryStatus",
-    "Notification",
-    "NotificationKind",
-    "NotificationQuerySet",
-    # payments
+    # billing
     "BillingProfile",
     "EnterpriseAgreement",
     "Order",
@@ -110,7 +96,7 @@ __all__ = [
     "PaymentMethod",
     "PaymentType",
     "SandboxCharge",
-    # rates, calls and the usage API
+    # usage
     "CONFERENCE_OUT_CALL_TYPES",
     "INBOUND_CALL_TYPES",
     "POOL_CAPABILITIES",
@@ -130,4 +116,15 @@ __all__ = [
     "Reach",
     "TollFreeNumber",
     "UsageSource",
+    # notifications
+    "DeliveryStatus",
+    "Notification",
+    "NotificationKind",
+    "NotificationQuerySet",
+    # reports
+    "EXPORT_KEEP",
+    "ExportFormat",
+    "ExportStatus",
+    "ReportExport",
+    "ReportExportQuerySet",
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.countries import country_name
 from accounts.models.tenants import validate_country
+from accounts.permissions import roles_allow
 
 
 class UserQuerySet(models.QuerySet):
@@ -163,6 +164,4 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def has_action(self, action) -> bool:
         """Whether this user's roles allow the action (see accounts.permissions)."""
-        from accounts.permissions import roles_allow
-
         return roles_allow(self.admin_roles, action)

@@ -17,16 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models.tenants import validate_country, validate_currency
+from credits.billing.choices import (
+    OrderKind,
+    OrderStatus,
+    PaymentType,
+)
 from credits.billing.gateway.base import card_expired
 from credits.billing.regions import Region, region_of
 from credits.common.money import money_field
-
-
-class PaymentType(models.TextChoices):
-    CARD = "card", _("Credit or debit card")
-    INVOICE = "invoice", _("Invoice")
-    ENTERPRISE_AGREEMENT = "enterprise_agreement", _("Enterprise Agreement")
-
 
 # --------------------------------------------------------------------------- saved cards
 
@@ -229,18 +227,6 @@ class BillingProfile(models.Model):
 
 
 # ------------------------------------------------------------------------------- orders
-
-
-class OrderKind(models.TextChoices):
-    PURCHASE = "purchase", _("Set-up purchase")
-    TOP_UP = "top_up", _("Add funds")
-    AUTO_RECHARGE = "auto_recharge", _("Auto-recharge")
-
-
-class OrderStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")
 
 
 class OrderQuerySet(models.QuerySet):

@@ -6,19 +6,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class NotificationKind(models.TextChoices):
-    RECHARGE_SUCCEEDED = "recharge_succeeded", _("Auto-recharge succeeded")
-    RECHARGE_FAILED = "recharge_failed", _("Auto-recharge failed")
-    BALANCE_ZERO = "balance_zero", _("Balance reached zero")
-    LIMIT_REACHED = "limit_reached", _("Monthly recharge limit reached")
-    EXPIRY_REMINDER = "expiry_reminder", _("Funds expiring soon")
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
+from credits.notifications.choices import (
+    DeliveryStatus,
+    NotificationKind,
+)
 
 
 class NotificationQuerySet(models.QuerySet):

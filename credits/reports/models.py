@@ -16,18 +16,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from credits.reports.choices import (
+    ExportFormat,
+    ExportStatus,
+)
+
 EXPORT_KEEP = timedelta(hours=24)
-
-
-class ExportFormat(models.TextChoices):
-    XLSX = "xlsx", _("Excel workbook")
-
-
-class ExportStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting to start")
-    RUNNING = "running", _("Writing")
-    SUCCEEDED = "succeeded", _("Ready")
-    FAILED = "failed", _("Failed")
 
 
 class ReportExportQuerySet(models.QuerySet):

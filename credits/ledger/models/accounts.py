@@ -12,16 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models.tenants import validate_currency
 from credits.common.money import ZERO, currency_decimals, decimal_places, money_field
-
-
-class CreditAccountStatus(models.TextChoices):
-    """Active: normal. Suspended: no new paid calls may start (the call authorization
-    decides), but the ledger still posts. Closed: no new funds or charges; expiries,
-    adjustments and reversals still post."""
-
-    ACTIVE = "active", _("Active")
-    SUSPENDED = "suspended", _("Suspended")
-    CLOSED = "closed", _("Closed")
+from credits.ledger.choices import (
+    CreditAccountStatus,
+)
 
 
 class CreditAccountQuerySet(models.QuerySet):

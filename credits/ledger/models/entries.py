@@ -12,18 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from credits.common.money import money_field
 from credits.exceptions import LedgerError
-from credits.ledger.models.lots import FundSource
-
-
-class EntryKind(models.TextChoices):
-    PURCHASE = "purchase", _("Purchase")
-    TOP_UP = "top_up", _("Manual top-up")
-    RECHARGE = "recharge", _("Auto-recharge")
-    USAGE = "usage", _("Usage charge")
-    EXPIRY = "expiry", _("Expiry")
-    ADJUSTMENT = "adjustment", _("Adjustment")
-    REVERSAL = "reversal", _("Reversal")
-
+from credits.ledger.choices import (
+    CREDIT_KINDS,
+    DEBIT_KINDS,
+    EntryKind,
+    FundSource,
+)
 
 # The entry kind a funding of each source writes.
 FUNDING_KIND: dict[str, str] = {
@@ -32,10 +26,7 @@ FUNDING_KIND: dict[str, str] = {
     FundSource.AUTO_RECHARGE: EntryKind.RECHARGE,
     FundSource.ADJUSTMENT: EntryKind.ADJUSTMENT,
 }
-CREDIT_KINDS = frozenset({EntryKind.PURCHASE, EntryKind.TOP_UP, EntryKind.RECHARGE})
-DEBIT_KINDS = frozenset({EntryKind.USAGE, EntryKind.EXPIRY})
 # Expiries are corrected with an adjustment, and a reversal is never reversed.
-REVERSIBLE_KINDS = CREDIT_KINDS | {EntryKind.USAGE, EntryKind.ADJUSTMENT}
 
 
 class LedgerEntryQuerySet(models.QuerySet):

@@ -10,13 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from credits.common.money import money_field
-
-
-class FundSource(models.TextChoices):
-    PURCHASE = "purchase", _("Purchase")
-    TOP_UP = "top_up", _("Manual top-up")
-    AUTO_RECHARGE = "auto_recharge", _("Auto-recharge")
-    ADJUSTMENT = "adjustment", _("Adjustment")
+from credits.ledger.choices import (
+    FundSource,
+)
 
 
 class FundLotQuerySet(models.QuerySet):

@@ -8,6 +8,7 @@ record points at its ledger entry.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -15,64 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models.tenants import validate_country
 from credits.common.money import ZERO, money_field
-
-
-class CallType(models.TextChoices):
-    """Call Type values of the PSTN usage report (DESIGN §6)."""
-
-    USER_IN = "user_in", _("Inbound call to a user")
-    USER_OUT = "user_out", _("Outbound call by a user")
-    USER_OUT_CONF = "user_out_conf", _("Dial-out by a user from a conference")
-    USER_OUT_TRANSFER = "user_out_transfer", _("Transferred outbound call")
-    USER_OUT_FORWARDING = "user_out_forwarding", _("Forwarded outbound call")
-    CONF_IN = "conf_in", _("Dial-in to a conference")
-    CONF_OUT = "conf_out", _("Dial-out from a conference")
-    UCAP_IN = "ucap_in", _("Inbound call to an auto attendant or call queue")
-    UCAP_OUT = "ucap_out", _("Outbound call by an auto attendant or call queue")
-
-
-INBOUND_CALL_TYPES = frozenset({CallType.USER_IN, CallType.CONF_IN, CallType.UCAP_IN})
-CONFERENCE_OUT_CALL_TYPES = frozenset({CallType.CONF_OUT, CallType.USER_OUT_CONF})
-USER_OUT_CALL_TYPES = frozenset(
-    {
-        CallType.USER_OUT,
-        CallType.USER_OUT_TRANSFER,
-        CallType.USER_OUT_FORWARDING,
-        CallType.UCAP_OUT,
-    }
+from credits.usage.choices import (
+    POOL_CAPABILITIES,
+    CallType,
+    Capability,
+    DestinationType,
+    Reach,
+    UsageSource,
 )
-
-
-class Capability(models.TextChoices):
-    """What paid for a call (DESIGN §6): credits, a plan's pool, or the conferencing pool."""
-
-    CREDITS = "MCOPSTNPP", _("Communications Credits")
-    DOMESTIC = "MCOPSTN1", _("Domestic Calling Plan pool")
-    INTERNATIONAL = "MCOPSTN2", _("International Calling Plan pool")
-    CONFERENCING = "MCOMEETADD", _("Audio Conferencing dial-out pool")
-
-
-POOL_CAPABILITIES = (Capability.DOMESTIC, Capability.INTERNATIONAL, Capability.CONFERENCING)
-
-
-class DestinationType(models.TextChoices):
-    """How ``phonenumbers`` classified the number that was rated."""
-
-    FIXED = "fixed", _("Fixed")
-    MOBILE = "mobile", _("Mobile")
-    TOLL_FREE = "toll_free", _("Toll-free")
-    PREMIUM = "premium", _("Premium")
-
-
-class Reach(models.TextChoices):
-    DOMESTIC = "Domestic", _("Domestic")
-    INTERNATIONAL = "International", _("International")
-
-
-class UsageSource(models.TextChoices):
-    FILE = "file", _("File import")
-    API = "api", _("Usage API")
-    SIMULATOR = "simulator", _("Simulator")
+from credits.usage.telephony.numbers import InvalidNumber, number_classify
 
 
 class CallRecordQuerySet(models.QuerySet):
@@ -369,10 +321,6 @@ class TollFreeNumber(models.Model):
         return f"{self.number} ({self.tenant})"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from credits.usage.telephony.numbers import InvalidNumber, number_classify
-
         super().clean()
         try:
             info = number_classify(self.number)

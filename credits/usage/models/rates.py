@@ -10,15 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models.tenants import validate_country, validate_currency
 from credits.common.money import money_field
-
-
-class NumberType(models.TextChoices):
-    """The rate file's number types (DESIGN §6)."""
-
-    FIXED = "fixed", _("Fixed")
-    MOBILE = "mobile", _("Mobile")
-    TOLL_FREE_INBOUND = "toll_free_inbound", _("Toll-free inbound")
-    PREMIUM = "premium", _("Premium")
+from credits.usage.choices import (
+    NumberType,
+)
 
 
 class RateQuerySet(models.QuerySet):

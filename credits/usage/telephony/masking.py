@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from credits.usage.models.calls import INBOUND_CALL_TYPES
+from credits.usage.choices import INBOUND_CALL_TYPES
 
 MASK_CHARACTER = "*"
 DIGITS_HIDDEN: dict[str, int] = {

@@ -14,7 +14,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
-from credits.usage.models.calls import DestinationType
+from credits.usage.choices import DestinationType
 
 # phonenumbers' types mapped to the four the rates know. Shared-cost, VoIP, UAN and
 # voicemail numbers are priced like fixed lines; personal numbers and pagers like mobiles.

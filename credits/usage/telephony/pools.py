@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from django.conf import settings
 
 from accounts.models import Product
-from credits.usage.models.calls import Capability
+from credits.usage.choices import Capability
 
 DOMESTIC_MINUTES_NORTH_AMERICA = 3000
 NORTH_AMERICA = frozenset({"US", "CA", "PR"})

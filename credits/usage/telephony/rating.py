@@ -41,14 +41,14 @@ from accounts.countries import country_name
 from accounts.models import Product
 from credits.common.dates import month_of
 from credits.common.money import MONEY_QUANTUM, ZERO
-from credits.usage.models.calls import (
+from credits.usage.choices import (
     CONFERENCE_OUT_CALL_TYPES,
     INBOUND_CALL_TYPES,
     Capability,
     DestinationType,
+    NumberType,
     Reach,
 )
-from credits.usage.models.rates import NumberType
 from credits.usage.telephony.numbers import InvalidNumber, NumberInfo, number_classify
 from credits.usage.telephony.pools import CALLING_PLANS, TENANT_WIDE
 from credits.usage.telephony.records import CallInput

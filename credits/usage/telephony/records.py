@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from credits.usage.models.calls import CallType
+from credits.usage.choices import CallType
 
 HEADER = (
     "UsageId", "Call ID", "Conference ID", "User Location", "AAD ObjectId", "UPN",

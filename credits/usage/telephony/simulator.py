@@ -27,7 +27,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-from credits.usage.models.calls import CallType, DestinationType
+from credits.usage.choices import CallType, DestinationType
 from credits.usage.telephony.numbers import InvalidNumber, number_classify
 from credits.usage.telephony.rating import RatingContext, RatingRefused, Subscriber, call_payment
 

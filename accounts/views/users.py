@@ -11,13 +11,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
 
 from accounts.exceptions import AccountsError, LicenseError, UsersImportError
 from accounts.forms import (
@@ -40,6 +38,7 @@ from accounts.services import (
 from accounts.services.user_import import COLUMNS
 from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.shell.listing import query_with, sort_headers
+from accounts.shell.rendering import changed, render_page
 
 PAGE_SIZE = 50
 MAX_BULK_USERS = 1_000
@@ -56,20 +55,12 @@ def _buy_more_url() -> str | None:
         return None
 
 
-def _partial(request: HttpRequest, template_name: str, partial: str) -> str:
-    if request.htmx and not request.htmx.history_restore_request:
-        return f"{template_name}#{partial}"
-    return template_name
-
-
-def _render(request, template_name: str, partial: str, context: dict, status: int = 200):
-    response = render(request, _partial(request, template_name, partial), context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+BULK_TEMPLATE = "accounts/users_bulk_licenses.html"
+IMPORT_TEMPLATE = "accounts/users_import.html"
 
 
 def _changed(response: HttpResponse) -> HttpResponse:
-    return trigger_client_event(response, USERS_CHANGED)
+    return changed(response, USERS_CHANGED)
 
 
 # The list ----------------------------------------------------------------------------
@@ -99,7 +90,7 @@ def active_users(request: HttpRequest) -> HttpResponse:
         "query_without_page": f"{query}&" if query else "",
         "filtered": bool(form.value("q") or form.value("filter")),
     }
-    return _render(request, "accounts/users_list.html", "users-table", context)
+    return render_page(request, "accounts/users_list.html", "users-table", context)
 
 
 # The user panel ----------------------------------------------------------------------
@@ -151,7 +142,7 @@ def _render_panel(
         "roles": [AdminRole(role).label for role in sorted(user.admin_roles)],
         "initials": "".join(word[:1] for word in user.display_name.split()[:2]).upper(),
     }
-    return _render(request, "accounts/users_detail.html", "user-panel", context)
+    return render_page(request, "accounts/users_detail.html", "user-panel", context)
 
 
 def _tab(value: str | None) -> str:
@@ -301,13 +292,12 @@ def users_bulk_licenses(request: HttpRequest) -> HttpResponse:
                 messages.success(request, done)
                 return redirect("accounts:active_users")
             context["done"] = done
-            response = _render(request, "accounts/users_bulk_licenses.html", "bulk-panel", context)
-            return _changed(response)
+            return _changed(render_page(request, BULK_TEMPLATE, "bulk-panel", context))
     if form.is_bound:
         checked = set(form.data.getlist("products"))
     context["license_rows"] = _license_rows(availability, checked=checked)
     # A refusal is still answered 200: htmx swaps only successful responses into the flyout.
-    return _render(request, "accounts/users_bulk_licenses.html", "bulk-panel", context)
+    return render_page(request, BULK_TEMPLATE, "bulk-panel", context)
 
 
 def _bulk_summary(changes, *, users, assigned: bool, form: BulkLicensesForm) -> str:
@@ -347,8 +337,8 @@ def user_add(request: HttpRequest) -> HttpResponse:
                 messages.success(request, notice)
                 return redirect(f"{reverse('accounts:user_detail', args=[user.pk])}?tab=licenses")
             context["created"] = user
-            return _changed(_render(request, "accounts/users_add.html", "add-panel", context))
-    return _render(request, "accounts/users_add.html", "add-panel", context)
+            return _changed(render_page(request, "accounts/users_add.html", "add-panel", context))
+    return render_page(request, "accounts/users_add.html", "add-panel", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -375,8 +365,8 @@ def users_import_view(request: HttpRequest) -> HttpResponse:
                 messages.success(request, notice)
                 return redirect("accounts:active_users")
             context["imported"] = notice
-            return _changed(_render(request, "accounts/users_import.html", "import-panel", context))
-    return _render(request, "accounts/users_import.html", "import-panel", context)
+            return _changed(render_page(request, IMPORT_TEMPLATE, "import-panel", context))
+    return render_page(request, IMPORT_TEMPLATE, "import-panel", context)
 
 
 SAMPLE_CSV = (

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.permissions import Action
 from accounts.shell.access import console_view
-from credits.billing.views.common import render_page
+from accounts.shell.rendering import render_page
 from credits.models import Notification
 
 PAGE_SIZE = 25

@@ -9,21 +9,19 @@ from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import Action
 from accounts.shell.access import console_view
 from accounts.shell.listing import query_prefix, query_with
+from accounts.shell.rendering import is_partial_request, render_page
 from credits.billing.selectors.bills import (
     paid_with,
     payment_attempts,
     statement_lines,
     statements,
 )
-from credits.billing.views.common import render_page
 from credits.common.dates import month_parse
 from credits.common.money import currency_decimals
 
@@ -54,14 +52,8 @@ def bills(request: HttpRequest) -> HttpResponse:
         "attempts": [(order, paid_with(order)) for order in attempt_page.object_list],
         "attempts_query": query_prefix(query_with(request, page_param="attempts_page")),
     }
-    template = PAGE_TEMPLATE
-    if request.htmx and not request.htmx.history_restore_request:
-        name = PAGE_PARTIALS.get(request.htmx.target or "")
-        if name:
-            template += f"#{name}"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    partial = PAGE_PARTIALS.get(request.htmx.target or "") if is_partial_request(request) else None
+    return render_page(request, PAGE_TEMPLATE, partial, context)
 
 
 def _statement(request: HttpRequest, month_text: str):

@@ -1,16 +1,14 @@
-"""Small helpers the billing views share: htmx partials, redirects, refusal links."""
+"""What the billing views share: the htmx events their pages listen to, and how a
+refused payment is explained (on the form, with a service request link for an
+agreement billed in another region)."""
 
 from __future__ import annotations
 
 import uuid
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.models import ServiceRequestTopic
 from credits.billing.regions import describe
@@ -18,33 +16,6 @@ from credits.exceptions import AgreementRegionMismatch, CardRefused, PaymentDecl
 
 CREDITS_CHANGED = "credits-changed"  # htmx event: the subscription page refreshes itself
 PAYMENT_METHODS_CHANGED = "payment-methods-changed"
-
-
-def partial(request: HttpRequest, template_name: str, name: str) -> str:
-    """The page's named partial for an htmx request, the whole page otherwise."""
-    if request.htmx and not request.htmx.history_restore_request:
-        return f"{template_name}#{name}"
-    return template_name
-
-
-def render_page(
-    request: HttpRequest, template_name: str, name: str, context: dict, *, status: int = 200
-) -> HttpResponse:
-    response = render(request, partial(request, template_name, name), context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
-
-
-def changed(response: HttpResponse, event: str) -> HttpResponse:
-    return trigger_client_event(response, event)
-
-
-def go(request: HttpRequest, url_name: str, *args) -> HttpResponse:
-    """Redirect; an htmx request gets the whole page at the new address."""
-    url = reverse(url_name, args=args)
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
 
 
 def agreement_service_request_url(tenant, agreement) -> str:

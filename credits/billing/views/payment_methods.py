@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import Action
 from accounts.shell.access import console_view, get_tenant_object_or_404
+from accounts.shell.rendering import changed, render_page
 from credits.billing.forms import CardAddForm
 from credits.billing.selectors.subscription import (
     billing_profile_of,
@@ -23,7 +24,7 @@ from credits.billing.selectors.subscription import (
     saved_cards,
 )
 from credits.billing.services.payment_methods import card_add, card_remove, card_set_default
-from credits.billing.views.common import PAYMENT_METHODS_CHANGED, changed, render_page
+from credits.billing.views.common import PAYMENT_METHODS_CHANGED
 from credits.exceptions import CardRefused, CreditsError
 from credits.models import EnterpriseAgreement, PaymentMethod
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import ProductCategory
 from accounts.permissions import Action
 from accounts.shell.access import console_view, get_tenant_object_or_404
+from accounts.shell.rendering import go, render_page
 from credits.billing.forms import CreditsSetupForm, PaymentForm
 from credits.billing.rules import (
     MAX_ORDER_AMOUNT,
@@ -34,7 +35,7 @@ from credits.billing.selectors.subscription import (
     saved_cards,
 )
 from credits.billing.services.orders import order_place
-from credits.billing.views.common import go, payment_refused, render_page
+from credits.billing.views.common import payment_refused
 from credits.exceptions import (
     CreditsAlreadySetUp,
     InvalidOrderAmount,

@@ -22,6 +22,7 @@ from accounts.models import Product
 from accounts.permissions import Action
 from accounts.selectors import subscriptions_with_usage
 from accounts.shell.access import console_view
+from accounts.shell.rendering import changed, render_page
 from credits.billing.forms import (
     AGREEMENT,
     CARD_PREFIX,
@@ -50,7 +51,7 @@ from credits.billing.services.recharge_settings import (
     billing_profile_change,
     recharge_settings_update,
 )
-from credits.billing.views.common import CREDITS_CHANGED, changed, payment_refused, render_page
+from credits.billing.views.common import CREDITS_CHANGED, payment_refused
 from credits.common.formatting import format_money
 from credits.exceptions import (
     CreditsNotSetUp,

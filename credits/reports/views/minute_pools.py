@@ -4,14 +4,13 @@ size, minutes used and minutes available. Read-only."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import Action
 from accounts.shell.access import console_view
+from accounts.shell.rendering import render_page
 from credits.common.dates import month_of, month_parse, recent_months
 from credits.reports.selectors.minute_pools import pool_usage
 
@@ -49,9 +48,4 @@ def minute_pools(request: HttpRequest) -> HttpResponse:
             "available": sum(p.available for p in pools),
         },
     }
-    template = TEMPLATE
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#pools-report"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page(request, TEMPLATE, "pools-report", context)

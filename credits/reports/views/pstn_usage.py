@@ -22,10 +22,8 @@ from django.http import (
     QueryDict,
     StreamingHttpResponse,
 )
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -33,6 +31,7 @@ from accounts.models import User
 from accounts.permissions import Action
 from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.shell.listing import query_with, sort_headers
+from accounts.shell.rendering import render_page
 from credits.exceptions import ExportRefused
 from credits.models import ReportExport
 from credits.reports.forms import PAID_BY_CHOICES, PstnUsageForm
@@ -130,12 +129,7 @@ def pstn_usage(request: HttpRequest) -> HttpResponse:
                          or selection.paid_by),
         **funding_advice_context(tenant=tenant, user=request.user, deferred=True),
     }
-    template = TEMPLATE
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#report"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page(request, TEMPLATE, "report", context)
 
 
 def _export_selection(request: HttpRequest):
@@ -177,13 +171,13 @@ def pstn_usage_export_start(request: HttpRequest) -> HttpResponse:
     url = reverse("credits:report_export_detail", args=[export.pk])
     if request.htmx:
         export.refresh_from_db()
-        response = _export_page(request, export, partial=True)
+        response = _export_page(request, export)
         response["HX-Push-Url"] = url
         return response
     return HttpResponseRedirect(url)
 
 
-def _export_page(request: HttpRequest, export: ReportExport, *, partial: bool) -> HttpResponse:
+def _export_page(request: HttpRequest, export: ReportExport) -> HttpResponse:
     context = {
         "export": export,
         # The others: this one's state is shown (and refreshed) above.
@@ -192,9 +186,7 @@ def _export_page(request: HttpRequest, export: ReportExport, *, partial: bool) -
         .exclude(pk=export.pk)[:RECENT_EXPORTS],
         "report_url": f"{reverse('credits:pstn_usage')}?{export.query}",
     }
-    template = EXPORT_TEMPLATE + ("#export-status" if partial else "")
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
+    response = render_page(request, EXPORT_TEMPLATE, "export-status", context)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -205,8 +197,7 @@ def pstn_usage_export_detail(request: HttpRequest, export_id: int) -> HttpRespon
     """An export's progress (htmx polls the status panel while it runs), its download
     link or why it failed, and the admin's recent exports."""
     export = get_tenant_object_or_404(request, ReportExport, pk=export_id)
-    partial = bool(request.htmx) and not request.htmx.history_restore_request
-    return _export_page(request, export, partial=partial)
+    return _export_page(request, export)
 
 
 @require_GET

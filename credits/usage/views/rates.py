@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import Action
 from accounts.shell.access import console_view
+from accounts.shell.rendering import render_page
 from credits.models import NumberType
 from credits.usage.selectors import rates_in_effect
 
@@ -32,9 +31,4 @@ def rates(request: HttpRequest) -> HttpResponse:
         "number_types": NumberType.choices,
         "any_rates": bool(rows) or bool(search),
     }
-    template = TEMPLATE
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#rates-table"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page(request, TEMPLATE, "rates-table", context)

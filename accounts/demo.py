@@ -7,7 +7,10 @@ but the demo password, which is set to the one given.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -377,3 +380,45 @@ def seed_demo(*, password: str, extra_users: int = 0) -> SeedResult:
         result.created_users += int(created)
         result.sign_ins.append(("Backoffice (/admin/)", PLATFORM_USERNAME, "Platform staff"))
     return result
+
+
+# ------------------------------------------------------------- what the other apps seed
+
+
+class DemoSeeder(Protocol):
+    """What an app built on accounts adds to ``manage.py seed_demo``, registered with
+    ``demo_seeder_register`` in the app's ``console`` module.
+
+    ``check`` runs before anything is written and raises ``DemoRefused`` to stop the
+    command; ``seed`` runs after the demo tenants exist, may write progress with
+    ``write`` (and problems with ``warn``) and returns the lines of its summary.
+    """
+
+    def add_arguments(self, parser) -> None: ...
+
+    def check(self, *, options: dict, now: datetime) -> None: ...
+
+    def seed(
+        self,
+        *,
+        result: SeedResult,
+        options: dict,
+        now: datetime,
+        write: Callable[[str], None],
+        warn: Callable[[str], None],
+    ) -> list[str]: ...
+
+
+class DemoRefused(Exception):
+    """A seeder's options can't be honoured; nothing was written."""
+
+
+_SEEDERS: list[DemoSeeder] = []
+
+
+def demo_seeder_register(seeder: DemoSeeder) -> None:
+    _SEEDERS.append(seeder)
+
+
+def demo_seeders() -> tuple[DemoSeeder, ...]:
+    return tuple(_SEEDERS)

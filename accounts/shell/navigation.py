@@ -1,8 +1,10 @@
-"""The left navigation of the admin-center shell (DESIGN §5), defined once.
+"""The left navigation of the admin-center shell, assembled from what the apps register.
 
-An entry is shown only when its page exists (its URL name resolves) and the signed-in
-admin's roles allow its action, so later pages appear by adding their URL, and the
-navigation never leads to a dead end or a 403.
+Each app registers its entries and groups with ``nav_register`` in its ``console``
+module (``accounts.console``, ``credits.console``; ``AccountsConfig.ready()`` imports
+them). An entry is shown only when its page exists (its URL name resolves) and the
+signed-in admin's roles allow its action, so the navigation never leads to a dead end
+or a 403.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Action
 
@@ -31,36 +32,19 @@ class NavGroup:
     items: tuple[NavItem, ...] = field(default_factory=tuple)
 
 
-NAVIGATION: tuple[NavItem | NavGroup, ...] = (
-    NavItem(_("Home"), "accounts:home", icon="house-door"),
-    NavGroup(
-        _("Users"),
-        "person",
-        (NavItem(_("Active users"), "accounts:active_users", Action.VIEW_USERS),),
-    ),
-    NavGroup(
-        _("Billing"),
-        "credit-card",
-        (
-            NavItem(_("Purchase services"), "credits:purchase_services", Action.VIEW_BILLING),
-            NavItem(_("Your products"), "credits:products", Action.VIEW_BILLING),
-            NavItem(_("Bills & payments"), "credits:bills", Action.VIEW_BILLING),
-            NavItem(_("Payment methods"), "credits:payment_methods", Action.VIEW_BILLING),
-            NavItem(_("Rates"), "credits:rates", Action.VIEW_BILLING),
-        ),
-    ),
-    NavGroup(
-        _("Reports"),
-        "bar-chart",
-        (
-            NavItem(_("PSTN usage"), "credits:pstn_usage", Action.VIEW_USAGE_REPORTS),
-            NavItem(_("Minute pools"), "credits:minute_pools", Action.VIEW_USAGE_REPORTS),
-        ),
-    ),
-    NavItem(
-        _("Message center"), "credits:message_center", Action.VIEW_MESSAGE_CENTER, icon="megaphone"
-    ),
-)
+_NODES: list[tuple[int, NavItem | NavGroup]] = []
+
+
+def nav_register(node: NavItem | NavGroup, *, order: int) -> None:
+    """Add an entry (or a group of entries) to the left navigation at ``order``
+    (lower first). Each app registers its pages in its ``console`` module."""
+    _NODES.append((order, node))
+    _NODES.sort(key=lambda pair: pair[0])
+
+
+def navigation_nodes() -> tuple[NavItem | NavGroup, ...]:
+    """Every registered entry and group, in order."""
+    return tuple(node for _order, node in _NODES)
 
 
 def _url(item: NavItem) -> str | None:
@@ -82,7 +66,7 @@ def _entry(item: NavItem, user, current_path: str) -> dict | None:
 def navigation_for(user, current_path: str) -> list[dict]:
     """The entries this admin sees, as plain dicts for the template."""
     entries: list[dict] = []
-    for node in NAVIGATION:
+    for node in navigation_nodes():
         if isinstance(node, NavItem):
             entry = _entry(node, user, current_path)
             if entry:

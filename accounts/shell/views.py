@@ -6,10 +6,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.forms import ConsoleAuthenticationForm
-from accounts.permissions import Action
 from accounts.selectors import directory_summary, subscriptions_with_usage
 from accounts.shell.access import console_view
-from credits.billing.selectors.subscription import credits_home_card
+from accounts.shell.home import home_cards_for
 
 
 class LoginView(auth_views.LoginView):
@@ -25,9 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "summary": directory_summary(tenant=tenant),
         "subscriptions": list(subscriptions_with_usage(tenant=tenant)),
-        # The balance card, for the roles that may see billing (two queries).
-        "credits_card": credits_home_card(tenant=tenant)
-        if request.user.has_action(Action.VIEW_BILLING)
-        else None,
+        # What the apps built on the shell show on Home (accounts.shell.home).
+        "home_cards": home_cards_for(request),
     }
     return render(request, "accounts/home.html", context)

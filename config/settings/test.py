@@ -19,3 +19,5 @@ STORAGES = {
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 WHITENOISE_AUTOREFRESH = True
 CREDITS_EXPORT_DIR = Path(tempfile.gettempdir()) / "credits-exports-test"
+# Templates that only tests render (tests/templates/).
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405

@@ -15,7 +15,7 @@ from django.urls import include, path
 
 from accounts import urls as accounts_urls
 from accounts.shell.access import console_view
-from accounts.shell.navigation import NAVIGATION, NavGroup
+from accounts.shell.navigation import NavGroup, navigation_nodes
 
 
 def _stub(action: str):
@@ -27,7 +27,7 @@ def _stub(action: str):
 
 
 def _items():
-    for node in NAVIGATION:
+    for node in navigation_nodes():
         yield from (node.items if isinstance(node, NavGroup) else (node,))
 
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import AdminRole, LicenseAssignment, Product
-from accounts.shell.navigation import NAVIGATION, NavGroup
+from accounts.shell.navigation import NavGroup, navigation_nodes
 from tests.accounts.factories import (
     LicenseAssignmentFactory,
     StaffFactory,
@@ -128,7 +128,7 @@ def test_home_without_subscriptions_says_so(admin_client):
 
 
 def _nav_items():
-    for node in NAVIGATION:
+    for node in navigation_nodes():
         yield from (node.items if isinstance(node, NavGroup) else (node,))
 
 

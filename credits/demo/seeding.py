@@ -1,0 +1,125 @@
+"""What credits adds to ``manage.py seed_demo`` (registered in ``credits.console``):
+sample rates, each demo tenant's credit history, calls, payment methods and today's
+auto-recharge crossing, and ``--calls N`` for a year of Contoso's calls."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from accounts.demo import DemoRefused, SeedResult
+from accounts.models import Tenant, User
+from credits.demo.bulk_calls import (
+    BULK_TENANT,
+    MAX_CALLS,
+    BulkCallsRefused,
+    bulk_calls_check,
+    bulk_calls_prepare,
+)
+from credits.demo.calls import call_history_prepare
+from credits.demo.history import seed_credit_history
+from credits.demo.payments import seed_payment_demo
+from credits.demo.recharge import demo_recharge_crossing
+from credits.usage.services.rates import sample_rates_load
+
+
+class CreditsDemo:
+    """The credits part of the demo (see ``accounts.demo.DemoSeeder``)."""
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--calls",
+            type=int,
+            default=0,
+            metavar="N",
+            help=(
+                "Also give Contoso N call records over the past year, through the usage import "
+                f"(charged, paid by monthly demo purchases); at most {MAX_CALLS:,}. Needs a "
+                "fresh database; again with the same N adds nothing."
+            ),
+        )
+
+    def check(self, *, options: dict, now: datetime) -> None:
+        try:
+            bulk_calls_check(
+                tenant=Tenant.objects.filter(slug=BULK_TENANT).first(),
+                calls=options.get("calls") or 0, now=now,
+            )
+        except BulkCallsRefused as refusal:
+            raise DemoRefused(str(refusal)) from None
+
+    def seed(
+        self,
+        *,
+        result: SeedResult,
+        options: dict,
+        now: datetime,
+        write: Callable[[str], None],
+        warn: Callable[[str], None],
+    ) -> list[str]:
+        calls = options.get("calls") or 0
+        balances: list[str] = []
+        calls_done: list[str] = []
+        recharges: list[str] = []
+        sample_rates_load()
+        for tenant in result.tenants:
+            billing = User.objects.filter(tenant=tenant, username__startswith="billing@").first()
+            history = call_history_prepare(tenant=tenant, scenario=tenant.slug, now=now)
+            bulk = None
+            if calls and tenant.slug == BULK_TENANT:
+                bulk = bulk_calls_prepare(
+                    tenant=tenant, calls=calls, now=now, history=history, acting_user=billing,
+                    progress=lambda done, total, day: write(
+                        f"  seeded calls: {done:,} of {total:,} (up to {day:%Y-%m-%d})"
+                    ),
+                )
+                if bulk is None:
+                    write(f"{tenant.name} has its {calls:,} seeded calls already.")
+            started = time.perf_counter()
+            account = seed_credit_history(
+                tenant=tenant, scenario=tenant.slug, now=now, acting_user=billing,
+                before_posting=bulk or history,
+            )
+            if bulk is not None:
+                _bulk_report(tenant, bulk, time.perf_counter() - started, write, warn)
+            seed_payment_demo(tenant=tenant, scenario=tenant.slug, now=now, acting_user=billing)
+            recharge = demo_recharge_crossing(tenant=tenant, now=now)
+            if recharge is not None:
+                status = recharge.get_status_display()
+                recharges.append(f"{tenant.name} {recharge.number} ({status})")
+            if account is not None:
+                account.refresh_from_db()
+                balances.append(f"{tenant.name} {account.balance:.2f} {account.currency}")
+            if history is not None:
+                calls_done.append(f"{tenant.name} {history.result.imported}")
+        summary = []
+        if balances:
+            summary.append("Credits balances: " + ", ".join(balances))
+        if calls_done:
+            summary.append("Calls imported (simulated history): " + ", ".join(calls_done))
+        if recharges:
+            summary.append(
+                "Auto-recharge started by today's calls: " + ", ".join(recharges)
+                + " (the background worker pays it; then see the subscription's transactions"
+                " and the Message center)"
+            )
+        return summary
+
+
+def _bulk_report(
+    tenant: Tenant, bulk, seconds: float, write: Callable[[str], None], warn: Callable[[str], None]
+) -> None:
+    rate = bulk.imported / seconds if seconds else 0
+    write(
+        f"Seeded calls (--calls): {tenant.name} {bulk.imported:,} in {seconds:.1f} s "
+        f"({rate:,.0f} calls/s, with the demo history); {bulk.result.calls_charged:,} "
+        f"charged calls, {bulk.funded:,.2f} {tenant.currency} of monthly demo purchases "
+        "to pay for them"
+    )
+    if bulk.result.rejected:
+        first = bulk.result.rejected[0]
+        warn(
+            f"{len(bulk.result.rejected):,} seeded calls were not imported, e.g. "
+            f"{first.usage_id}: {first.reason}"
+        )

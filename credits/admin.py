@@ -13,20 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from credits.billing import models as pay_models
-from credits.models import (
-    ApiToken,
-    CallDaySummary,
-    CallRecord,
-    CreditAccount,
-    FundLot,
-    LedgerEntry,
-    LotMovement,
-    MinutePool,
-    Notification,
-    Rate,
-    ReportExport,
-    TollFreeNumber,
-)
+from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.models.entries import LedgerEntry, LotMovement
+from credits.ledger.models.lots import FundLot
+from credits.notifications.models import Notification
+from credits.reports.models import ReportExport
+from credits.usage.models.api import ApiToken
+from credits.usage.models.calls import CallDaySummary, CallRecord, MinutePool, TollFreeNumber
+from credits.usage.models.rates import Rate
 from credits.usage.services.api_tokens import api_token_revoke
 
 

@@ -20,8 +20,10 @@ from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from credits.billing.choices import PaymentType
 from credits.billing.gateway import CardDetails
 from credits.billing.gateway.cards import normalize_number
+from credits.billing.models import EnterpriseAgreement, PaymentMethod
 from credits.billing.rules import (
     MAX_ORDER_AMOUNT,
     MIN_ORDER_AMOUNT,
@@ -33,7 +35,6 @@ from credits.billing.rules import (
 from credits.billing.services.checks import Payment
 from credits.common.formatting import active_locale, format_money
 from credits.exceptions import InvalidRechargeSettings
-from credits.models import EnterpriseAgreement, PaymentMethod, PaymentType
 
 NEW_CARD = "new_card"
 INVOICE = "invoice"

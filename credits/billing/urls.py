@@ -1,9 +1,10 @@
 """Billing pages: Purchase services and the set-up, Your products and the Communications
-Credits subscription with its dialogs, Bills & payments, Payment methods."""
+Credits subscription with its dialogs, Bills & payments, Payment methods, and the
+Funding advice card."""
 
 from django.urls import path
 
-from credits.billing.views import bills, payment_methods, purchase, subscription
+from credits.billing.views import bills, funding_advice, payment_methods, purchase, subscription
 
 urlpatterns = [
     # Billing > Purchase services, the Communications Credits set-up, order confirmations
@@ -40,6 +41,13 @@ urlpatterns = [
     path("billing/bills/", bills.bills, name="bills"),
     path("billing/bills/<str:month>/", bills.bill_detail, name="bill_detail"),
     path("billing/bills/<str:month>/download/", bills.bill_download, name="bill_download"),
+    # The Funding advice card: on the subscription page, and loaded after the PSTN usage
+    # report's page (htmx) so the report's own queries stay the same
+    path(
+        "billing/funding-advice/",
+        funding_advice.funding_advice_card,
+        name="funding_advice",
+    ),
     # Billing > Payment methods
     path("billing/payment-methods/", payment_methods.payment_methods, name="payment_methods"),
     path("billing/payment-methods/add/", payment_methods.card_add_view, name="card_add"),

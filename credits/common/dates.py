@@ -5,6 +5,8 @@
   all count **UTC calendar months**: ``month_of`` names the month a moment falls in (its
   first day), ``month_start`` is that month's first instant, ``month_bounds`` the
   half-open range ``start <= t < end``, and ``month_parse`` reads ``YYYY-MM``.
+- ``UTCDate`` is the UTC calendar day of a datetime column, in SQL (the per-day rollup
+  and the report's daily series group by it).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time
+
+from django.db.models.functions import TruncDate
 
 LOT_LIFETIME_MONTHS = 12
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -81,3 +85,16 @@ def recent_months(today: date, count: int = 12) -> list[date]:
     """The first day of ``today``'s month and the ``count - 1`` before it, newest first."""
     month = month_of(today)
     return [month_add(month, -index) for index in range(count)]
+
+
+class UTCDate(TruncDate):
+    """The UTC calendar day of a datetime. On SQLite, which stores datetimes as UTC text,
+    its built-in ``date()``: Django's ``TruncDate`` calls back into Python for each row
+    there, which a GROUP BY over thousands of calls cannot afford."""
+
+    def __init__(self, expression, **extra) -> None:
+        super().__init__(expression, tzinfo=UTC, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql})", params

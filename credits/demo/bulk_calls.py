@@ -36,9 +36,12 @@ from decimal import Decimal
 
 from accounts.models import Tenant, User
 from credits.demo.calls import CallHistory, calls_import
+from credits.ledger.choices import FundSource
+from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.models.entries import LedgerEntry
 from credits.ledger.selectors import balance_at, credit_account_for_tenant
 from credits.ledger.services import postings as ledger
-from credits.models import CallRecord, CreditAccount, FundSource, LedgerEntry
+from credits.usage.models.calls import CallRecord
 from credits.usage.selectors import pool_used_load, simulation_tenant
 from credits.usage.services.imports import UsageImported
 from credits.usage.telephony.rating import RatingRefused, call_rate

@@ -24,8 +24,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from accounts.models import Tenant
+from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.selectors import balance_at
-from credits.models import CreditAccount, TollFreeNumber, UsageSource
+from credits.usage.choices import UsageSource
+from credits.usage.models.calls import TollFreeNumber
 from credits.usage.selectors import simulation_tenant
 from credits.usage.services.imports import ChargeAt, UsageImported, usage_import
 from credits.usage.services.rates import sample_rates_load

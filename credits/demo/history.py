@@ -27,8 +27,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from credits.billing.services.accounts import credit_account_open
+from credits.ledger.choices import FundSource
+from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.models.entries import LedgerEntry
+from credits.ledger.models.lots import FundLot
 from credits.ledger.services import postings as ledger
-from credits.models import CreditAccount, FundLot, FundSource, LedgerEntry
 
 if TYPE_CHECKING:
     from accounts.models import Tenant, User

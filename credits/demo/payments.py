@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from credits.billing.choices import PaymentType
 from credits.billing.gateway import CardDetails
 from credits.billing.gateway.sandbox import SandboxGateway
+from credits.billing.models import BillingProfile, EnterpriseAgreement, PaymentMethod
 from credits.billing.selectors.subscription import credit_account_of
 from credits.billing.services.payment_methods import card_save
 from credits.billing.services.recharge_settings import billing_profile_write
-from credits.models import BillingProfile, EnterpriseAgreement, PaymentMethod, PaymentType
 
 if TYPE_CHECKING:
     from accounts.models import Tenant, User

@@ -19,15 +19,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from accounts.models import Product, Tenant
+from credits.billing.choices import OrderKind
+from credits.billing.models import Order
 from credits.billing.services.auto_recharge import recharge_check
-from credits.models import (
-    CallRecord,
-    CreditAccount,
-    DestinationType,
-    Order,
-    OrderKind,
-    UsageSource,
-)
+from credits.ledger.models.accounts import CreditAccount
+from credits.usage.choices import DestinationType, UsageSource
+from credits.usage.models.calls import CallRecord
 from credits.usage.selectors import simulation_tenant
 from credits.usage.services.imports import ChargeAt, usage_import
 from credits.usage.telephony.simulator import sample_numbers

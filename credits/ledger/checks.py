@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from credits.common.fingerprints import fingerprint
 from credits.exceptions import IdempotencyConflict, LedgerError
-from credits.models import CreditAccount, LedgerEntry
+from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.models.entries import LedgerEntry
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from credits.common.money import ZERO, money_field, quantize
 from credits.ledger.checks import aware_check
-from credits.models import CreditAccount, FundLot, LedgerEntry, LotMovement
+from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.models.entries import LedgerEntry, LotMovement
+from credits.ledger.models.lots import FundLot
 
 if TYPE_CHECKING:
     from accounts.models import Tenant

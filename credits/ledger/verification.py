@@ -14,7 +14,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from credits.common.money import ZERO
-from credits.models import CREDIT_KINDS, CreditAccount, EntryKind, FundLot, LedgerEntry, LotMovement
+from credits.ledger.choices import CREDIT_KINDS, EntryKind
+from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.models.entries import LedgerEntry, LotMovement
+from credits.ledger.models.lots import FundLot
 
 
 def account_label(account: CreditAccount) -> str:

@@ -17,7 +17,8 @@ from django.utils import timezone
 from accounts.models import Tenant, User
 from accounts.permissions import NOTIFIED_ROLES
 from credits.common.jobs import enqueue_after_commit
-from credits.models import DeliveryStatus, Notification
+from credits.notifications.choices import DeliveryStatus
+from credits.notifications.models import Notification
 
 log = logging.getLogger(__name__)
 

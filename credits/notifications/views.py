@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import Action
 from accounts.shell.access import console_view
 from accounts.shell.rendering import render_page
-from credits.models import Notification
+from credits.notifications.models import Notification
 
 PAGE_SIZE = 25
 

@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from credits.models import CallType, Capability
+from credits.reports.choices import DEFAULT_SORT, PAID_BY_CHOICES, SORTS
+from credits.usage.choices import CallType
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE = "7"
@@ -22,24 +23,6 @@ RANGE_CHOICES = [
     ("28", _("Last 28 days")),
     ("custom", _("Custom range")),
 ]
-PAID_FREE = "free"
-PAID_BY_CHOICES = [
-    ("", _("Anything")),
-    *Capability.choices,
-    (PAID_FREE, _("Free (nothing charged, no pool)")),
-]
-# sort key -> the ORDER BY of the page query (and of the exports)
-SORTS: dict[str, tuple[str, ...]] = {
-    "start_time": ("start_time", "id"),
-    "-start_time": ("-start_time", "-id"),
-    "duration": ("duration_seconds", "id"),
-    "-duration": ("-duration_seconds", "-id"),
-    "charge": ("charge", "id"),
-    "-charge": ("-charge", "-id"),
-    "user": ("user_display_name", "upn", "-start_time", "-id"),  # each user's newest first
-    "-user": ("-user_display_name", "-upn", "-start_time", "-id"),
-}
-DEFAULT_SORT = "-start_time"
 
 
 @dataclass(frozen=True)

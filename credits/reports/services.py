@@ -30,8 +30,9 @@ from django.utils.translation import gettext as _
 from accounts.models import Tenant, User
 from credits.common.jobs import enqueue_after_commit
 from credits.exceptions import CreditsError, ExportRefused
-from credits.models import ExportFormat, ExportStatus, ReportExport
+from credits.reports.choices import ExportFormat, ExportStatus
 from credits.reports.forms import PstnUsageForm
+from credits.reports.models import ReportExport
 from credits.reports.selectors.pstn_usage import UsageSelection, calls_selected, usage_export_rows
 from credits.reports.writers import XLSX_MAX_ROWS, export_filename, xlsx_write
 

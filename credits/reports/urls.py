@@ -1,8 +1,8 @@
-"""Reports: PSTN usage with its exports, Minute pools, and the Funding advice card."""
+"""Reports: PSTN usage with its exports, and Minute pools."""
 
 from django.urls import path
 
-from credits.reports.views import funding_advice, minute_pools, pstn_usage
+from credits.reports.views import minute_pools, pstn_usage
 
 urlpatterns = [
     path("reports/pstn-usage/", pstn_usage.pstn_usage, name="pstn_usage"),
@@ -23,10 +23,4 @@ urlpatterns = [
         name="report_export_download",
     ),
     path("reports/minute-pools/", minute_pools.minute_pools, name="minute_pools"),
-    # Loaded after the PSTN usage report's page (htmx) and shown on the subscription page
-    path(
-        "billing/funding-advice/",
-        funding_advice.funding_advice_card,
-        name="funding_advice",
-    ),
 ]

@@ -17,8 +17,11 @@ from django.db.models import Count, Q
 from accounts.batching import in_batches
 from accounts.countries import country_name
 from accounts.models import LicenseAssignment, Product, Tenant, User
+from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.selectors import credit_account_for_tenant
-from credits.models import CreditAccount, MinutePool, NumberType, Rate, TollFreeNumber
+from credits.usage.choices import NumberType
+from credits.usage.models.calls import MinutePool, TollFreeNumber
+from credits.usage.models.rates import Rate
 from credits.usage.telephony.pools import (
     CALLING_PLANS,
     effective_products,

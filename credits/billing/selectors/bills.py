@@ -20,8 +20,9 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
+from credits.billing.choices import PaymentType
+from credits.billing.models import Order
 from credits.common.dates import month_bounds, month_of
-from credits.models import Order, PaymentType
 
 if TYPE_CHECKING:
     from accounts.models import Tenant

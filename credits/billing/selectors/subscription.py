@@ -18,20 +18,14 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Product, ProductCategory, Subscription
 from accounts.selectors import subscriptions_with_usage
+from credits.billing.choices import OrderKind, OrderStatus
+from credits.billing.models import BillingProfile, EnterpriseAgreement, Order, PaymentMethod
 from credits.billing.rules import credits_available
 from credits.common.money import ZERO
+from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.models.entries import LedgerEntry
+from credits.ledger.models.lots import FundLot
 from credits.ledger.selectors import balance_at
-from credits.models import (
-    BillingProfile,
-    CreditAccount,
-    EnterpriseAgreement,
-    FundLot,
-    LedgerEntry,
-    Order,
-    OrderKind,
-    OrderStatus,
-    PaymentMethod,
-)
 
 if TYPE_CHECKING:
     from accounts.models import Tenant

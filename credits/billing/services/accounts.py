@@ -10,7 +10,7 @@ from django.db import transaction
 
 from accounts.services import audit_record
 from credits.billing.rules import credits_available_check
-from credits.models import CreditAccount
+from credits.ledger.models.accounts import CreditAccount
 
 if TYPE_CHECKING:
     from accounts.models import Tenant, User

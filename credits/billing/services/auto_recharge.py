@@ -29,23 +29,19 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from credits.billing.choices import OrderKind, OrderStatus
 from credits.billing.gateway import PaymentGateway
 from credits.billing.gateway import get_gateway as _default_gateway
+from credits.billing.models import BillingProfile, Order
 from credits.billing.services import orders
 from credits.billing.services.checks import Payment
 from credits.common.dates import month_start
 from credits.common.formatting import format_money, tenant_locale
 from credits.common.jobs import enqueue_after_commit
 from credits.exceptions import PaymentDeclined
-from credits.models import (
-    BillingProfile,
-    CreditAccount,
-    FundLot,
-    NotificationKind,
-    Order,
-    OrderKind,
-    OrderStatus,
-)
+from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.models.lots import FundLot
+from credits.notifications.choices import NotificationKind
 from credits.notifications.services import notification_create
 
 BACKOFF = timedelta(hours=6)

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from accounts.models import Tenant
+from credits.billing.choices import PaymentType
 from credits.billing.gateway import CardDetails
 from credits.billing.gateway.cards import card_brand, normalize_number
+from credits.billing.models import EnterpriseAgreement, PaymentMethod
 from credits.billing.regions import describe, same_region
 from credits.billing.rules import po_number_check
 from credits.exceptions import (
@@ -20,7 +22,6 @@ from credits.exceptions import (
     CardRefused,
     PaymentMethodUnavailable,
 )
-from credits.models import EnterpriseAgreement, PaymentMethod, PaymentType
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Product, Subscription, SubscriptionStatus, Tenant
 from accounts.services import audit_record
+from credits.billing.choices import OrderKind, OrderStatus, PaymentType
 from credits.billing.gateway import CardError, ChargeResult, PaymentGateway, SavedCard
 from credits.billing.gateway import get_gateway as _default_gateway
+from credits.billing.models import Order
 from credits.billing.rules import (
     RechargeSettings,
     credits_available_check,
@@ -66,8 +68,9 @@ from credits.exceptions import (
     OrderError,
     PaymentDeclined,
 )
+from credits.ledger.choices import FundSource
+from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.services import postings as ledger
-from credits.models import CreditAccount, FundSource, Order, OrderKind, OrderStatus, PaymentType
 
 if TYPE_CHECKING:
     from accounts.models import User

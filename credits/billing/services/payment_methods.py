@@ -22,8 +22,8 @@ from credits.billing.gateway import (
     TokenizedCard,
     get_gateway,
 )
+from credits.billing.models import BillingProfile, PaymentMethod
 from credits.exceptions import CardRefused, PaymentMethodInUse, PaymentMethodUnavailable
-from credits.models import BillingProfile, PaymentMethod
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -11,17 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import audit_record
+from credits.billing.choices import PaymentType
 from credits.billing.gateway import CardError, get_gateway
+from credits.billing.models import BillingProfile
 from credits.billing.rules import RechargeSettings, credits_available_check, recharge_settings_check
 from credits.billing.services.checks import Payment, payment_check
 from credits.billing.services.payment_methods import card_save
 from credits.exceptions import CardRefused, InvalidRechargeSettings
-from credits.models import BillingProfile, CreditAccount, PaymentType
+from credits.ledger.models.accounts import CreditAccount
 
 if TYPE_CHECKING:
     from accounts.models import User
     from credits.billing.gateway import PaymentGateway
-    from credits.models import EnterpriseAgreement, PaymentMethod
+    from credits.billing.models import EnterpriseAgreement, PaymentMethod
 
 _FIELDS = {
     "enabled": "auto_recharge_enabled",

@@ -18,6 +18,7 @@ from accounts.permissions import Action
 from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.shell.rendering import changed, render_page
 from credits.billing.forms import CardAddForm
+from credits.billing.models import EnterpriseAgreement, PaymentMethod
 from credits.billing.selectors.subscription import (
     billing_profile_of,
     credit_account_of,
@@ -26,7 +27,6 @@ from credits.billing.selectors.subscription import (
 from credits.billing.services.payment_methods import card_add, card_remove, card_set_default
 from credits.billing.views.common import PAYMENT_METHODS_CHANGED
 from credits.exceptions import CardRefused, CreditsError
-from credits.models import EnterpriseAgreement, PaymentMethod
 
 PAGE_TEMPLATE = "credits/payment_methods.html"
 

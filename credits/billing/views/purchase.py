@@ -20,6 +20,7 @@ from accounts.models import ProductCategory
 from accounts.permissions import Action
 from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.shell.rendering import go, render_page
+from credits.billing.choices import OrderKind
 from credits.billing.forms import CreditsSetupForm, PaymentForm
 from credits.billing.rules import (
     MAX_ORDER_AMOUNT,
@@ -44,7 +45,6 @@ from credits.exceptions import (
     PaymentDeclined,
     PurchaseNotAllowed,
 )
-from credits.models import OrderKind
 
 SETUP_TEMPLATE = "credits/credits_setup.html"
 

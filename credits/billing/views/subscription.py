@@ -23,6 +23,7 @@ from accounts.permissions import Action
 from accounts.selectors import subscriptions_with_usage
 from accounts.shell.access import console_view
 from accounts.shell.rendering import changed, render_page
+from credits.billing.choices import OrderKind, PaymentType
 from credits.billing.forms import (
     AGREEMENT,
     CARD_PREFIX,
@@ -32,6 +33,7 @@ from credits.billing.forms import (
     RechargeSettingsForm,
 )
 from credits.billing.rules import RechargeSettings
+from credits.billing.selectors.funding_advice import funding_advice_context, recharge_prefill
 from credits.billing.selectors.subscription import (
     CHART_DAYS,
     LOTS_SHOWN,
@@ -62,8 +64,6 @@ from credits.exceptions import (
     PurchaseNotAllowed,
 )
 from credits.ledger.selectors import EXPIRY_ALERT_WINDOW, balance_at
-from credits.models import OrderKind, PaymentType
-from credits.reports.selectors.funding_advice import funding_advice_context, recharge_prefill
 
 TRANSACTIONS_PAGE_SIZE = 20
 PAGE_TEMPLATE = "credits/credits_subscription.html"

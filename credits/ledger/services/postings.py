@@ -98,17 +98,11 @@ from credits.ledger.checks import (
     request_fingerprint,
     texts_check,
 )
+from credits.ledger.choices import REVERSIBLE_KINDS, EntryKind, FundSource
+from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.models.entries import FUNDING_KIND, LedgerEntry, LotMovement
+from credits.ledger.models.lots import FundLot
 from credits.ledger.selectors import balance_at
-from credits.models import (
-    FUNDING_KIND,
-    REVERSIBLE_KINDS,
-    CreditAccount,
-    EntryKind,
-    FundLot,
-    FundSource,
-    LedgerEntry,
-    LotMovement,
-)
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Tenant
 from credits.exceptions import CreditsError, UsageInvalid
-from credits.models import UsageSource
+from credits.usage.choices import UsageSource
 from credits.usage.services.imports import CHUNK_SIZE, ChargeAt, UsageImported, usage_import_csv
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.verification import account_label, account_verify
-from credits.models import CreditAccount
 
 
 class Command(BaseCommand):

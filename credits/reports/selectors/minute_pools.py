@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.countries import country_name
 from accounts.models import Tenant
 from credits.common.dates import month_of
-from credits.models import Capability, MinutePool
+from credits.usage.choices import Capability
+from credits.usage.models.calls import MinutePool
 from credits.usage.selectors import pool_sizes_for, product_includes
 from credits.usage.telephony.pools import TENANT_WIDE
 

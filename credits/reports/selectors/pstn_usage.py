@@ -20,14 +20,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from accounts.countries import country_name
 from accounts.models import Tenant
+from credits.common.dates import UTCDate
 from credits.common.money import ZERO, sum_quantize
-from credits.models import CallDaySummary, CallRecord, CallType, Capability
-from credits.reports.forms import DEFAULT_SORT, PAID_FREE, SORTS
+from credits.reports.choices import DEFAULT_SORT, PAID_FREE, SORTS
+from credits.usage.choices import CallType, Capability
+from credits.usage.models.calls import CallDaySummary, CallRecord
 from credits.usage.telephony.masking import call_numbers_masked
 
 TOP_DESTINATIONS = 10
@@ -114,19 +115,6 @@ class UsageTotals:
     calls: int
     minutes: int
     amount: Decimal
-
-
-class UTCDate(TruncDate):
-    """The UTC calendar day of a datetime. On SQLite, which stores datetimes as UTC text,
-    its built-in ``date()``: Django's ``TruncDate`` calls back into Python for each row
-    there, which a GROUP BY over thousands of calls cannot afford."""
-
-    def __init__(self, expression, **extra) -> None:
-        super().__init__(expression, tzinfo=UTC, **extra)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.lhs)
-        return f"date({sql})", params
 
 
 def _type_and_payer_filtered(rows: QuerySet, selection: UsageSelection) -> QuerySet:

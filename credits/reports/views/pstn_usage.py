@@ -32,10 +32,11 @@ from accounts.permissions import Action
 from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.shell.listing import query_with, sort_headers
 from accounts.shell.rendering import render_page
+from credits.billing.selectors.funding_advice import funding_advice_context
 from credits.exceptions import ExportRefused
-from credits.models import ReportExport
-from credits.reports.forms import PAID_BY_CHOICES, PstnUsageForm
-from credits.reports.selectors.funding_advice import funding_advice_context
+from credits.reports.choices import PAID_BY_CHOICES
+from credits.reports.forms import PstnUsageForm
+from credits.reports.models import ReportExport
 from credits.reports.selectors.pstn_usage import (
     UsageSelection,
     calls_selected,

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import audit_record
-from credits.models import ApiToken
+from credits.usage.models.api import ApiToken
 
 if TYPE_CHECKING:
     from accounts.models import Tenant, User

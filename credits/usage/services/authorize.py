@@ -25,8 +25,9 @@ from django.utils import timezone
 from accounts.models import Tenant
 from credits.common.dates import month_of
 from credits.common.formatting import format_money
+from credits.ledger.choices import CreditAccountStatus
 from credits.ledger.selectors import balance_at, credit_account_for_tenant
-from credits.models import CallType, Capability, CreditAccountStatus
+from credits.usage.choices import CallType, Capability
 from credits.usage.selectors import pool_used_load, rating_context_load
 from credits.usage.telephony.rating import (
     RatingRefused,

@@ -42,9 +42,11 @@ from credits.common.bulk import rows_insert
 from credits.common.dates import month_of
 from credits.common.money import ZERO
 from credits.exceptions import UsageInvalid
+from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.selectors import credit_account_for_tenant
 from credits.ledger.services import postings as ledger
-from credits.models import CallRecord, CallType, CreditAccount, MinutePool
+from credits.usage.choices import CallType
+from credits.usage.models.calls import CallRecord, MinutePool
 from credits.usage.selectors import pool_used_load, rating_context_load
 from credits.usage.services.summaries import call_summaries_add
 from credits.usage.telephony.rating import Rating, RatingContext, RatingRefused, call_rate

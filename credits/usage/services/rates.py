@@ -25,7 +25,8 @@ from django.db import transaction
 from accounts.countries import country_codes
 from credits.common.money import MONEY_DECIMAL_PLACES, decimal_places, quantize
 from credits.exceptions import RatesInvalid
-from credits.models import NumberType, Rate
+from credits.usage.choices import NumberType
+from credits.usage.models.rates import Rate
 
 RATE_COLUMNS = ("country", "number_type", "per_minute", "connection_fee", "currency")
 OPTIONAL_COLUMNS = ("effective_from",)

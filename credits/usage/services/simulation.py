@@ -21,7 +21,8 @@ from decimal import Decimal
 from accounts.models import Tenant
 from credits.common.money import ZERO
 from credits.ledger.selectors import balance_at, credit_account_for_tenant
-from credits.models import CallRecord, UsageSource
+from credits.usage.choices import UsageSource
+from credits.usage.models.calls import CallRecord
 from credits.usage.selectors import simulation_tenant
 from credits.usage.services.imports import ChargeAt, UsageImported, usage_import
 from credits.usage.telephony.simulator import calls_simulate

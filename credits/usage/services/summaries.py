@@ -21,9 +21,9 @@ from django.db import transaction
 from django.db.models import Count, Sum
 
 from accounts.models import Tenant
+from credits.common.dates import UTCDate
 from credits.common.money import ZERO, sum_quantize
-from credits.models import CallDaySummary, CallRecord
-from credits.reports.selectors.pstn_usage import UTCDate
+from credits.usage.models.calls import CallDaySummary, CallRecord
 
 BATCH = 1000
 KEY_FIELDS = ("day", "call_type", "capability", "pool_capability", "rated_country")

@@ -20,7 +20,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from credits.exceptions import CreditsError, UsageInvalid
-from credits.models import CallType, UsageSource
+from credits.usage.choices import CallType, UsageSource
 from credits.usage.services.api_tokens import api_token_authenticate
 from credits.usage.services.authorize import call_authorize
 from credits.usage.services.imports import ChargeAt, usage_import, usage_import_csv

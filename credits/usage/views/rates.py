@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import Action
 from accounts.shell.access import console_view
 from accounts.shell.rendering import render_page
-from credits.models import NumberType
+from credits.usage.choices import NumberType
 from credits.usage.selectors import rates_in_effect
 
 SEARCH_MAX_LENGTH = 60

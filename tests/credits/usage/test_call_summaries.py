@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credits.models import CallDaySummary, CallRecord, CallType, MinutePool
-from credits.reports.forms import PAID_BY_CHOICES
+from credits.reports.choices import PAID_BY_CHOICES
 from credits.reports.selectors.pstn_usage import (
     UsageSelection,
     calls_selected,

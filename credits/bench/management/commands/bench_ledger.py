@@ -26,9 +26,12 @@ from django.db import connection, connections
 
 from accounts.models import AuditEvent, Tenant
 from credits.billing.services.accounts import credit_account_open
+from credits.ledger.choices import FundSource
+from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.models.entries import LedgerEntry, LotMovement
+from credits.ledger.models.lots import FundLot
 from credits.ledger.services import postings as ledger
 from credits.ledger.verification import account_label, account_verify
-from credits.models import CreditAccount, FundLot, FundSource, LedgerEntry, LotMovement
 
 CHARGE = Decimal("0.0123")
 FUNDING = Decimal("50.00")

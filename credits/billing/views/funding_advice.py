@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.permissions import Action
 from accounts.shell.access import console_view
-from credits.reports.selectors.funding_advice import funding_advice_context
+from credits.billing.selectors.funding_advice import funding_advice_context
 
 
 @require_GET

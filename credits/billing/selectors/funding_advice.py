@@ -40,7 +40,9 @@ from credits.billing.rules import (
 )
 from credits.common.money import ZERO
 from credits.exceptions import InvalidRechargeSettings
-from credits.models import CreditAccount, EntryKind, LedgerEntry
+from credits.ledger.choices import EntryKind
+from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.models.entries import LedgerEntry
 
 SHORT_WINDOW_DAYS = 28
 LONG_WINDOW_DAYS = 90

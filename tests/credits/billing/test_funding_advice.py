@@ -13,15 +13,15 @@ from django.utils import timezone
 
 from accounts.models import AdminRole
 from credits.billing.rules import MAX_ORDER_AMOUNT, MIN_ORDER_AMOUNT, RechargeSettings
-from credits.billing.services.checks import Payment
-from credits.billing.services.orders import order_place
-from credits.ledger.services import postings as ledger
-from credits.models import CreditAccount, OrderKind, PaymentType
-from credits.reports.selectors.funding_advice import (
+from credits.billing.selectors.funding_advice import (
     funding_advice,
     funding_advice_context,
     recharge_prefill,
 )
+from credits.billing.services.checks import Payment
+from credits.billing.services.orders import order_place
+from credits.ledger.services import postings as ledger
+from credits.models import CreditAccount, OrderKind, PaymentType
 from tests.accounts.factories import AdminFactory
 from tests.credits.factories import CreditAccountFactory, charge, fund, next_key
 from tests.credits.payments import RECHARGE_URL, SUBSCRIPTION_URL, saved_card, token

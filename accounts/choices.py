@@ -1,5 +1,6 @@
-"""The directory's choices, kept apart from the models so that pure modules (the
-permission map, the navigation) use them without importing a model."""
+"""The directory's choices and the catalog's product codes, kept apart from the models
+so that pure modules (the permission map, the navigation, rating) use them without
+importing a model."""
 
 from __future__ import annotations
 
@@ -37,3 +38,15 @@ class AdminRole(models.TextChoices):
         "privileged_authentication_admin",
         _("Privileged Authentication Administrator"),
     )
+
+
+
+class ProductCode:
+    """The product codes (SKU part numbers) that rules refer to; ``Product.code``."""
+
+    COMMUNICATIONS_CREDITS = "MCOPSTNC"
+    AUDIO_CONFERENCING = "MCOMEETADV"
+    PHONE_SYSTEM = "MCOEV"
+    DOMESTIC_CALLING_PLAN = "MCOPSTN1"
+    DOMESTIC_INTERNATIONAL_CALLING_PLAN = "MCOPSTN2"
+    MICROSOFT_365_E5 = "SPE_E5"

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import ProductCode
+
 
 class ProductCategory(models.TextChoices):
     MICROSOFT_365 = "microsoft_365", _("Microsoft 365")
@@ -25,12 +27,12 @@ class ProductQuerySet(models.QuerySet):
 class Product(models.Model):
     """An item of the catalog that a tenant subscribes to and assigns as licenses."""
 
-    COMMUNICATIONS_CREDITS = "MCOPSTNC"
-    AUDIO_CONFERENCING = "MCOMEETADV"
-    PHONE_SYSTEM = "MCOEV"
-    DOMESTIC_CALLING_PLAN = "MCOPSTN1"
-    DOMESTIC_INTERNATIONAL_CALLING_PLAN = "MCOPSTN2"
-    MICROSOFT_365_E5 = "SPE_E5"
+    COMMUNICATIONS_CREDITS = ProductCode.COMMUNICATIONS_CREDITS
+    AUDIO_CONFERENCING = ProductCode.AUDIO_CONFERENCING
+    PHONE_SYSTEM = ProductCode.PHONE_SYSTEM
+    DOMESTIC_CALLING_PLAN = ProductCode.DOMESTIC_CALLING_PLAN
+    DOMESTIC_INTERNATIONAL_CALLING_PLAN = ProductCode.DOMESTIC_INTERNATIONAL_CALLING_PLAN
+    MICROSOFT_365_E5 = ProductCode.MICROSOFT_365_E5
 
     code = models.CharField(
         _("code"),

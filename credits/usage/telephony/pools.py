@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
-from accounts.models import Product
+from accounts.choices import ProductCode
 from credits.usage.choices import Capability
 
 DOMESTIC_MINUTES_NORTH_AMERICA = 3000
@@ -31,7 +31,7 @@ CONFERENCING_MINUTES = 60
 TENANT_WIDE = ""  # the country of the conferencing pool
 
 CALLING_PLANS = frozenset(
-    {Product.DOMESTIC_CALLING_PLAN, Product.DOMESTIC_INTERNATIONAL_CALLING_PLAN}
+    {ProductCode.DOMESTIC_CALLING_PLAN, ProductCode.DOMESTIC_INTERNATIONAL_CALLING_PLAN}
 )
 
 # Audio Conferencing dial-out destinations included in the pool ("Zone A"), defined

@@ -37,8 +37,8 @@ from functools import lru_cache
 
 from django.utils.translation import get_language
 
+from accounts.choices import ProductCode
 from accounts.countries import country_name
-from accounts.models import Product
 from credits.common.dates import month_of
 from credits.common.money import MONEY_QUANTUM, ZERO
 from credits.usage.choices import (
@@ -85,7 +85,7 @@ class Subscriber:
 
     @property
     def has_credits(self) -> bool:
-        return Product.COMMUNICATIONS_CREDITS in self.products
+        return ProductCode.COMMUNICATIONS_CREDITS in self.products
 
     @property
     def has_calling_plan(self) -> bool:
@@ -93,11 +93,11 @@ class Subscriber:
 
     @property
     def has_international_plan(self) -> bool:
-        return Product.DOMESTIC_INTERNATIONAL_CALLING_PLAN in self.products
+        return ProductCode.DOMESTIC_INTERNATIONAL_CALLING_PLAN in self.products
 
     @property
     def has_conferencing(self) -> bool:
-        return Product.AUDIO_CONFERENCING in self.products
+        return ProductCode.AUDIO_CONFERENCING in self.products
 
 
 @dataclass(frozen=True, slots=True)

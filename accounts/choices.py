@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AdminRole(models.TextChoices):
-    """The directory's admin roles (DESIGN §4), with their admin-center names."""
+    """The directory's admin roles with their admin-center names (README, "Who may do what")."""
 
     GLOBAL_ADMIN = "global_admin", _("Global Administrator")
     BILLING_ADMIN = "billing_admin", _("Billing Administrator")

@@ -1,4 +1,4 @@
-"""Demo tenants (DESIGN §7): Contoso, Fabrikam and Northwind Traders.
+"""Demo tenants (README, "Demo sign-ins"): Contoso, Fabrikam and Northwind Traders.
 
 Everything here is idempotent: running it again with the same arguments changes nothing
 but the demo password, which is set to the one given.

@@ -1,4 +1,4 @@
-"""The one place that maps admin roles to what they may do (DESIGN §4).
+"""The one place that maps admin roles to what they may do (README, "Who may do what").
 
 Views ask ``user.has_action(Action.X)`` (or go through ``accounts.shell.access``); templates ask
 ``{% if perms_console.manage_billing %}`` via the context processor. Nothing else decides.

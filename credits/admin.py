@@ -285,7 +285,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
 
-# Payments (issue 4) ------------------------------------------------------------------
+# Payments ---------------------------------------------------------------------------
 # Cards, billing profiles, orders and sandbox charges are read-only: they are written by
 # the payment services. Enterprise Agreements are set up here by platform staff, as an
 # account team would.

@@ -1,4 +1,5 @@
-"""Assign and remove product licenses (DESIGN §1), all-or-nothing, audited.
+"""Assign and remove product licenses (README, "Active users and licenses"),
+all-or-nothing, audited.
 
 Rules, checked inside the transaction that writes:
 

@@ -1,4 +1,5 @@
-"""Sales regions, defined once (DESIGN §1: an EA billed in another region is refused).
+"""Sales regions, defined once (an Enterprise Agreement billed in another region than the
+organization is refused).
 
 Every ISO 3166 country the console knows (``accounts.countries``) belongs to exactly one
 region; ``tests/credits/billing/test_regions.py`` checks that the three sets cover them all and do

@@ -1,4 +1,5 @@
-"""The purchase rules of Communications Credits, in one place (DESIGN §1).
+"""The purchase rules of Communications Credits, in one place (docs/architecture.md,
+"Where each rule lives").
 
 Pure checks that read no database: the forms call them to explain a problem next to the
 field, and the services call them again before anything is charged or written, so a

@@ -1,4 +1,4 @@
-"""Amounts as people read them: formatted by Babel for the active language (DESIGN §3)."""
+"""Amounts as people read them: formatted by Babel for the active language."""
 
 from __future__ import annotations
 

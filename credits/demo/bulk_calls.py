@@ -1,4 +1,4 @@
-"""``seed_demo --calls N``: N more call records for Contoso over the past year (issue 8).
+"""``seed_demo --calls N``: N more call records for Contoso over the past year.
 
 The calls are the simulator's (its mix of call types, destinations and durations,
 office-hour start times), spread over the 365 days before today, a working day weighing

@@ -1,4 +1,5 @@
-"""Call history for the demo tenants (DESIGN §7), through the simulator and the import.
+"""Call history for the demo tenants (README, "Demo sign-ins"), through the simulator
+and the import.
 
 ``seed_demo`` passes a ``CallHistory`` to ``seed_credit_history`` as its
 ``before_posting`` hook: before each funding or usage posting at ``at`` (and finally at

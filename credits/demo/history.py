@@ -1,4 +1,4 @@
-"""Credit history for the demo tenants (DESIGN §7), posted through the ledger.
+"""Credit history for the demo tenants (README, "Demo sign-ins"), posted through the ledger.
 
 ``seed_demo`` calls ``seed_credit_history`` once per demo tenant. Every posting carries
 an idempotency key derived from the scenario, so running it again replays the same

@@ -1,4 +1,4 @@
-"""Payment methods of the demo tenants (DESIGN §7), through the payment services.
+"""Payment methods of the demo tenants (README, "Demo sign-ins"), through the payment services.
 
 ``seed_demo`` calls ``seed_payment_demo`` once per demo tenant, after its credit history.
 Idempotent: a card or agreement already there is kept as it is.

@@ -1,5 +1,5 @@
 """The demo's live auto-recharge: Contoso's latest calls take its balance below the
-trigger, and the real engine recharges it (DESIGN §7, issue 7).
+trigger, and the real engine recharges it (README, "Auto-recharge, emails and the Message center").
 
 ``seed_demo`` calls ``demo_recharge_crossing`` after the call history. It imports a few
 long calls to a premium-rate number, made in the last hours by a Contoso user, through the

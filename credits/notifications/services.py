@@ -1,5 +1,6 @@
-"""Notifications to a tenant's admins holding a notified role (DESIGN §4): recorded once
-per event (``dedupe_key``) and sent by a background task after the commit."""
+"""Notifications to a tenant's admins holding a notified role (README, "Auto-recharge,
+emails and the Message center"): recorded once per event (``dedupe_key``) and sent by a
+background task after the commit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Writers of the PSTN usage exports (DESIGN §6): CSV streamed row by row, and an Excel
+"""Writers of the PSTN usage exports (docs/file-formats.md): CSV streamed row by row, and an Excel
 workbook written with XlsxWriter's constant-memory mode to a file (by a background
 export, ``credits.reports.services``).
 

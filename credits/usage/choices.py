@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CallType(models.TextChoices):
-    """Call Type values of the PSTN usage report (DESIGN §6)."""
+    """Call Type values of the PSTN usage report (docs/file-formats.md)."""
 
     USER_IN = "user_in", _("Inbound call to a user")
     USER_OUT = "user_out", _("Outbound call by a user")
@@ -42,7 +42,8 @@ USER_OUT_CALL_TYPES = frozenset(
 
 
 class Capability(models.TextChoices):
-    """What paid for a call (DESIGN §6): credits, a plan's pool, or the conferencing pool."""
+    """What paid for a call (the Capability column, docs/file-formats.md): credits, a
+    plan's pool, or the conferencing pool."""
 
     CREDITS = "MCOPSTNPP", _("Communications Credits")
     DOMESTIC = "MCOPSTN1", _("Domestic Calling Plan pool")
@@ -74,7 +75,7 @@ class UsageSource(models.TextChoices):
 
 
 class NumberType(models.TextChoices):
-    """The rate file's number types (DESIGN §6)."""
+    """The rate file's number types (docs/file-formats.md)."""
 
     FIXED = "fixed", _("Fixed")
     MOBILE = "mobile", _("Mobile")

@@ -1,4 +1,4 @@
-"""A test-only URLconf where every page of the DESIGN §5 navigation exists.
+"""A test-only URLconf where every page of the left navigation (README) exists.
 
 The real accounts pages, plus stubs for the pages that credits has not built here.
 

@@ -1,5 +1,5 @@
 """The Django admin backoffice: every registered model works for platform staff; tenant
-admins cannot reach it (DESIGN §4, §5).
+admins cannot reach it (README, "Who may do what").
 
 The pages are driven from admin.site's registry, so every model registered later is
 covered without editing this file.

@@ -1,4 +1,4 @@
-"""The license services: DESIGN §1 rules, all-or-nothing, seats, audit."""
+"""The license services: the README's license rules, all-or-nothing, seats, audit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The role map against DESIGN §4, written out again here from the DESIGN text.
+"""The role map against the README's "Who may do what", written out again here from it.
 
 The expected table names roles as the admin center does (their display names), so the
 test does not reuse a single constant from accounts.permissions.
@@ -18,7 +18,7 @@ from accounts.permissions import (
     roles_allow,
 )
 
-# DESIGN §4, "Permissions" table.
+# The README's "Who may do what" table.
 BILLING_ROLES = {"Global Administrator", "Billing Administrator"}
 EXPECTED = {
     # buy, add funds, change recharge or payment settings
@@ -40,7 +40,7 @@ EXPECTED = {
     },
 }
 
-# DESIGN §4, "Notified roles (credits emails)": 16 roles.
+# The notified roles of the credits emails (docs/architecture.md): 16 roles.
 EXPECTED_NOTIFIED = {
     "Billing Administrator",
     "Skype for Business Administrator",
@@ -60,7 +60,7 @@ EXPECTED_NOTIFIED = {
     "Teams Administrator",
 }
 
-EVERY_ROLE_NAMED_IN_DESIGN = set().union(*EXPECTED.values()) | EXPECTED_NOTIFIED
+EVERY_ROLE_NAMED = set().union(*EXPECTED.values()) | EXPECTED_NOTIFIED
 
 
 def _names(roles) -> set[str]:
@@ -71,13 +71,13 @@ def _names(roles) -> set[str]:
 def _role_by_name(name: str) -> AdminRole:
     with translation.override("en"):
         matches = [role for role in AdminRole if str(role.label) == name]
-    assert matches, f"DESIGN names the role {name!r}, which AdminRole does not have."
+    assert matches, f"The documentation names the role {name!r}, which AdminRole does not have."
     return matches[0]
 
 
 def test_every_role_named_in_design_exists():
     assert len(EXPECTED_NOTIFIED) == 16
-    assert _names(AdminRole.values) >= EVERY_ROLE_NAMED_IN_DESIGN
+    assert _names(AdminRole.values) >= EVERY_ROLE_NAMED
 
 
 @pytest.mark.parametrize("action", sorted(EXPECTED))

@@ -1,4 +1,4 @@
-"""Helpers for the rating, import, authorization and API tests (issue 6).
+"""Helpers for the rating, import, authorization and API tests.
 
 Rates come from a small, exact rate file loaded through the same import function as the
 sample rates, so every expected charge below can be worked out by hand.

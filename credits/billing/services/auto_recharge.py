@@ -1,4 +1,4 @@
-"""The auto-recharge engine (DESIGN §3): single-flight, payment-gated, capped, no loop.
+"""The auto-recharge engine: single-flight, payment-gated, capped, no loop.
 
 ``recharge_check`` runs after usage charges commit. Under the account's row lock it
 decides whether a recharge is due (the balance fell below the trigger) and allowed:

@@ -1,4 +1,4 @@
-"""The ledger: the only code that moves money (DESIGN §1 and §3).
+"""The ledger: the only code that moves money (docs/architecture.md, "Money").
 
 Accounting model
 ----------------

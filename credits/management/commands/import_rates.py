@@ -1,4 +1,4 @@
-"""``manage.py import_rates FILE``: load per-minute rates (DESIGN §6), all or nothing."""
+"""``manage.py import_rates FILE``: load per-minute rates (docs/file-formats.md), all or nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``manage.py import_usage --tenant SLUG FILE.csv``: import call records (DESIGN §6)."""
+"""``manage.py import_usage --tenant SLUG FILE.csv``: import call records (docs/file-formats.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Reads of Reports > Minute pools: each pool's size, the minutes used in a month, and
-what is left (DESIGN §1: pooled per country and plan type, reset on the 1st, UTC).
+what is left (pooled per country and plan type, reset on the 1st, UTC).
 
 Sizes follow the *current* license assignments (``pool_sizes_for``), as rating does;
 the minutes used are the stored ``MinutePool`` rows of the month. Three queries whatever

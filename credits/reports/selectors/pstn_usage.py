@@ -58,7 +58,7 @@ PAGE_FIELDS = (
     "duration_seconds", "billed_minutes", "charge", "currency", "capability",
 )
 
-# The DESIGN §6 header and the field each column comes from.
+# The call-record header (docs/file-formats.md) and the field each column comes from.
 EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("UsageId", "usage_id"),
     ("Call ID", "call_id"),

@@ -40,7 +40,7 @@ class CallRecordQuerySet(models.QuerySet):
 
 
 class CallRecord(models.Model):
-    """One rated call, with the columns of the PSTN usage report's export (DESIGN §6).
+    """One rated call, with the columns of the PSTN usage report's export (docs/file-formats.md).
 
     ``billed_minutes`` is the duration in started minutes; ``pool_minutes`` of them came
     from the pool named by ``pool_capability``, the rest were charged to credits at

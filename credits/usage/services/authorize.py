@@ -1,4 +1,4 @@
-"""Call authorization: may this call start, and who will pay for it (DESIGN §1)?
+"""Call authorization: may this call start, and who will pay for it?
 
 ``call_authorize`` applies the rating rules (``credits.usage.telephony.rating``) before the call,
 when its length is not known yet:

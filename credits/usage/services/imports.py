@@ -1,6 +1,6 @@
 """The usage import: one path for files (``manage.py import_usage``), the usage API and
 the simulator. Every call record is validated, rated and, when credits pay part of it,
-charged through the ledger (DESIGN §1, §6; issue 6).
+charged through the ledger (docs/architecture.md, "How a call record flows").
 
 - **Idempotent by UsageId.** A record whose UsageId was imported before with the same
   facts is a duplicate and changes nothing; with different facts it is a *conflict*,
@@ -166,7 +166,8 @@ def usage_import_csv(
     chunk_size: int | None = CHUNK_SIZE,
     max_records: int = MAX_RECORDS,
 ) -> UsageImported:
-    """Import a call-record CSV (DESIGN §6 header); ``UsageInvalid`` when it is not one."""
+    """Import a call-record CSV (the header of docs/file-formats.md); ``UsageInvalid``
+    when it is not one."""
     try:
         rows = list(_bounded(csv_records(text), max_records))
     except RecordsMalformed as error:

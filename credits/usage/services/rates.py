@@ -1,6 +1,7 @@
-"""Importing rates (DESIGN §6): ``country,number_type,per_minute,connection_fee,currency``
-with an optional ``effective_from`` column (ISO date; otherwise the date given to the
-import, by default today in UTC).
+"""Importing rates (docs/file-formats.md):
+``country,number_type,per_minute,connection_fee,currency`` with an optional
+``effective_from`` column (ISO date; otherwise the date given to the import, by default
+today in UTC).
 
 All or nothing: every line is checked first and, if any is bad, nothing is written and
 ``RatesInvalid`` lists each bad line with its number and reason. Lines starting with

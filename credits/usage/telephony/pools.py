@@ -1,4 +1,5 @@
-"""Minute pools (DESIGN §1): how big each pool is, and which month a call belongs to.
+"""Minute pools (docs/architecture.md, "Where each rule lives"): how big each pool is,
+and which month a call belongs to.
 
 - **Domestic Calling Plan** (``MCOPSTN1`` pool): 3,000 minutes per licensed user whose
   usage location is US, CA or PR, 1,200 elsewhere, pooled per country. Users with the

@@ -1,6 +1,6 @@
 """Rating: who pays for a call, how many minutes come from a pool, what credits pay.
 
-The rules (issue 6), applied by ``call_payment`` before a call (authorization) and by
+The rules, applied by ``call_payment`` before a call (authorization) and by
 ``call_rate`` after it (import):
 
 - ``user_out``, ``user_out_transfer``, ``user_out_forwarding`` (and ``ucap_out``),

@@ -1,4 +1,4 @@
-"""Call records in and out (DESIGN §6): the CSV header, JSON objects, validation.
+"""Call records in and out (docs/file-formats.md): the CSV header, JSON objects, validation.
 
 Import accepts the PSTN usage report's header; ``Charge``, ``Connection Fee``,
 ``Currency``, ``Capability``, ``Domestic/International`` and ``Destination Dialed`` may be

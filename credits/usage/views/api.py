@@ -1,4 +1,5 @@
-"""The usage API (issue 6): JSON over HTTPS with a per-tenant bearer token.
+"""The usage API (README, "Calls: rates, rating and the usage API"): JSON over HTTPS
+with a per-tenant bearer token.
 
 - ``POST /api/v1/usage``: call records as a JSON list (or ``{"records": [...]}``) or as
   the call-record CSV (``Content-Type: text/csv``). Answers the import summary.

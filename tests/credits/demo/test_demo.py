@@ -1,4 +1,4 @@
-"""The demo tenants' credit history (DESIGN §7), as seed_demo creates it."""
+"""The demo tenants' credit history (README, "Demo sign-ins"), as seed_demo creates it."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""The demo tenants' payment methods (DESIGN §7), as seed_demo creates them."""
+"""The demo tenants' payment methods (README, "Demo sign-ins"), as seed_demo creates them."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The PSTN usage exports: exactly the DESIGN §6 header, full (unmasked) numbers, charges
-filled in, ISO 8601 UTC times, the page's filters, streaming, and a round trip through the
-usage import that charges the same."""
+"""The PSTN usage exports: exactly the call-record header (docs/file-formats.md), full
+(unmasked) numbers, charges filled in, ISO 8601 UTC times, the page's filters,
+streaming, and a round trip through the usage import that charges the same."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Rating, table-driven: every row of the rules table (issue 6), through the import path.
+"""Rating, table-driven: every row of the rules table (credits/usage/telephony/rating.py),
+through the import path.
 
 Contoso (US, USD) has $100 of credits and these users:
 

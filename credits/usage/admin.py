@@ -1,0 +1,125 @@
+"""Backoffice pages of usage: rates, call records and their daily sums, minute pools,
+toll-free numbers and the usage API's tokens (revoked here)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from credits.common.admin import ReadOnlyAdminMixin
+from credits.usage.models.api import ApiToken
+from credits.usage.models.calls import CallDaySummary, CallRecord, MinutePool, TollFreeNumber
+from credits.usage.models.rates import Rate
+from credits.usage.services.api_tokens import api_token_revoke
+
+
+@admin.register(Rate)
+class RateAdmin(admin.ModelAdmin):
+    """Rates are imported with ``manage.py import_rates``; staff may correct one here.
+    A rate is never deleted: calls rated with it point at its figures."""
+
+    list_display = (
+        "country", "number_type", "currency", "per_minute", "connection_fee", "effective_from",
+        "imported_at",
+    )
+    list_filter = ("currency", "number_type", "effective_from")
+    search_fields = ("country",)
+    ordering = ("country", "number_type", "currency", "-effective_from")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CallRecord)
+class CallRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "usage_id", "tenant", "call_type", "start_time", "duration_seconds", "upn",
+        "destination_number", "capability", "pool_minutes", "charge", "currency",
+    )
+    list_filter = ("call_type", "capability", "source", "currency")
+    search_fields = ("=usage_id", "upn", "destination_number", "caller_id", "tenant__slug")
+    list_select_related = ("tenant",)
+    date_hierarchy = "start_time"
+    ordering = ("-start_time", "-id")
+    readonly_fields = (
+        "tenant", "usage_id", "call_id", "conference_id", "user", "user_location",
+        "aad_object_id", "upn", "user_display_name", "caller_id", "call_type", "number_type",
+        "reach", "destination_dialed", "destination_number", "rated_country",
+        "rated_number_type", "start_time", "end_time", "duration_seconds", "billed_minutes",
+        "pool_minutes", "pool_capability", "per_minute", "connection_fee", "charge", "currency",
+        "capability", "entry", "source", "imported_at",
+    )
+    fields = readonly_fields
+
+
+@admin.register(CallDaySummary)
+class CallDaySummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The report's per-day rollup of the call records: read-only, kept by the import."""
+
+    list_display = (
+        "tenant", "day", "call_type", "capability", "pool_capability", "rated_country",
+        "calls", "billed_minutes", "pool_minutes", "charge",
+    )
+    list_filter = ("call_type", "capability")
+    search_fields = ("tenant__slug", "tenant__name", "rated_country")
+    list_select_related = ("tenant",)
+    date_hierarchy = "day"
+    ordering = ("-day", "tenant")
+    readonly_fields = (
+        "tenant", "day", "call_type", "capability", "pool_capability", "rated_country",
+        "calls", "billed_minutes", "pool_minutes", "charge",
+    )
+    fields = readonly_fields
+
+
+@admin.register(MinutePool)
+class MinutePoolAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("tenant", "month", "capability", "country", "minutes_used", "updated_at")
+    list_filter = ("capability", "month")
+    search_fields = ("tenant__slug", "tenant__name", "country")
+    list_select_related = ("tenant",)
+    readonly_fields = ("tenant", "month", "capability", "country", "minutes_used", "updated_at")
+    fields = readonly_fields
+
+
+@admin.register(TollFreeNumber)
+class TollFreeNumberAdmin(admin.ModelAdmin):
+    """A tenant's toll-free numbers: inbound calls to them are paid from its credits."""
+
+    list_display = ("number", "country", "tenant", "label", "created_at")
+    list_filter = ("country",)
+    search_fields = ("number", "tenant__slug", "tenant__name", "label")
+    list_select_related = ("tenant",)
+    fields = ("tenant", "number", "label", "country")
+    readonly_fields = ("country",)
+
+
+@admin.action(description=_("Revoke the selected tokens"))
+def revoke_tokens(modeladmin, request, queryset) -> None:
+    for token in queryset.select_related("tenant"):
+        api_token_revoke(token=token, acting_user=request.user)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created with ``manage.py create_api_token`` (the secret is shown there,
+    once). The backoffice shows which exist and revokes them; never a secret or a hash."""
+
+    list_display = ("prefix_display", "name", "tenant", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("prefix", "name", "tenant__slug", "tenant__name")
+    list_select_related = ("tenant",)
+    fields = ("tenant", "name", "prefix_display", "created_by", "created_at", "last_used_at",
+              "revoked_at")
+    readonly_fields = fields
+    actions = (revoke_tokens,)
+
+    @admin.display(description=_("token"), ordering="prefix")
+    def prefix_display(self, token: ApiToken) -> str:
+        return f"{token.prefix}…"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -8,6 +8,11 @@ DEMO_PASSWORD ?= demo-Credits-2026
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# `make test` runs the tests on every core (pytest-xdist; each worker has its own test
+# database and live server). --dist load hands the tests out in pytest-django's order, so
+# on every worker the tests that empty the database (transactional, browser) still come
+# after the others. TEST_WORKERS=0 (or PYTEST_ARGS="-n 0") runs them in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: install demo test lint migrations-check deploy-check clean
 
@@ -30,7 +35,7 @@ demo: install
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -16,7 +16,7 @@ from credits.billing.services.auto_recharge import recharges_recover
 from credits.common.formatting import format_money, tenant_locale
 from credits.ledger.choices import CreditAccountStatus
 from credits.ledger.models.lots import FundLot
-from credits.ledger.services.postings import funds_expire_due
+from credits.ledger.services import funds_expire_due
 from credits.notifications.choices import NotificationKind
 from credits.notifications.services import notification_create, notifications_retry
 from credits.reports.services import report_exports_delete_expired

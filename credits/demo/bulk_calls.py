@@ -36,11 +36,11 @@ from decimal import Decimal
 
 from accounts.models import Tenant, User
 from credits.demo.calls import CallHistory, calls_import
+from credits.ledger import services as ledger
 from credits.ledger.choices import FundSource
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry
 from credits.ledger.selectors import balance_at, credit_account_for_tenant
-from credits.ledger.services import postings as ledger
 from credits.usage.models.calls import CallRecord
 from credits.usage.selectors import pool_used_load, simulation_tenant
 from credits.usage.services.imports import UsageImported

@@ -27,11 +27,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from credits.billing.services.accounts import credit_account_open
+from credits.ledger import services as ledger
 from credits.ledger.choices import FundSource
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry
 from credits.ledger.models.lots import FundLot
-from credits.ledger.services import postings as ledger
 
 if TYPE_CHECKING:
     from accounts.models import Tenant, User

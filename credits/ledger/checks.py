@@ -1,6 +1,6 @@
 """Checks the ledger runs before it moves money. They read, never write.
 
-Split out of ``credits.ledger.services.postings`` to keep it readable; nothing here changes a
+Split out of ``credits.ledger.services`` to keep it readable; nothing here changes a
 balance, a lot or an entry.
 """
 

@@ -1,6 +1,6 @@
 """Reads of the credits app that views, tasks and the ledger share.
 
-``balance_at`` is the one definition of the usable balance; ``credits.ledger.services.postings``
+``balance_at`` is the one definition of the usable balance; ``credits.ledger.services``
 re-exports it beside the functions that move money.
 """
 

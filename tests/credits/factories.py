@@ -13,7 +13,7 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from credits.ledger.services import postings as ledger
+from credits.ledger import services as ledger
 from credits.models import CreditAccount, FundSource, LedgerEntry
 from tests.accounts.factories import TenantFactory
 

@@ -68,9 +68,9 @@ from credits.exceptions import (
     OrderError,
     PaymentDeclined,
 )
+from credits.ledger import services as ledger
 from credits.ledger.choices import FundSource
 from credits.ledger.models.accounts import CreditAccount
-from credits.ledger.services import postings as ledger
 
 if TYPE_CHECKING:
     from accounts.models import User

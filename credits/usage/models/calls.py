@@ -1,7 +1,7 @@
 """Call records, the monthly minute pools they draw from, and the tenants' toll-free numbers.
 
 Rows are written only by ``credits.usage.services.imports`` (import, API, simulator); the money a
-call costs moves through ``credits.ledger.services.postings`` like every other posting, and the
+call costs moves through ``credits.ledger.services`` like every other posting, and the
 record points at its ledger entry.
 """
 

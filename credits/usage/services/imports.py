@@ -42,9 +42,9 @@ from credits.common.bulk import rows_insert
 from credits.common.dates import month_of
 from credits.common.money import ZERO
 from credits.exceptions import UsageInvalid
+from credits.ledger import services as ledger
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.selectors import credit_account_for_tenant
-from credits.ledger.services import postings as ledger
 from credits.usage.choices import CallType
 from credits.usage.models.calls import CallRecord, MinutePool
 from credits.usage.selectors import pool_used_load, rating_context_load

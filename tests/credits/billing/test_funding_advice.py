@@ -20,7 +20,7 @@ from credits.billing.selectors.funding_advice import (
 )
 from credits.billing.services.checks import Payment
 from credits.billing.services.orders import order_place
-from credits.ledger.services import postings as ledger
+from credits.ledger import services as ledger
 from credits.models import CreditAccount, OrderKind, PaymentType
 from tests.accounts.factories import AdminFactory
 from tests.credits.factories import CreditAccountFactory, charge, fund, next_key

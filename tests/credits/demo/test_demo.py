@@ -7,7 +7,7 @@ import pytest
 
 from accounts.models import AdminRole
 from credits.demo.history import seed_credit_history
-from credits.ledger.services import postings as ledger
+from credits.ledger import services as ledger
 from credits.ledger.verification import account_verify
 from credits.models import CreditAccount, EntryKind, FundLot, FundSource, LedgerEntry
 from tests.accounts.factories import AdminFactory, TenantFactory

@@ -7,7 +7,7 @@ import pytest
 
 from accounts.models import AuditEvent
 from credits.exceptions import InsufficientCredits, InvalidAmount, LedgerError
-from credits.ledger.services import postings as ledger
+from credits.ledger import services as ledger
 from credits.ledger.verification import account_verify
 from credits.models import EntryKind, FundSource
 from tests.credits.factories import T0, charge, fund, ledger_snapshot, lot_remaining

@@ -23,8 +23,8 @@ from credits.exceptions import (
     InvalidAmount,
     LedgerError,
 )
-from credits.ledger.services import postings as ledger
-from credits.ledger.services.postings import UsageCharge
+from credits.ledger import services as ledger
+from credits.ledger.services import UsageCharge
 from credits.ledger.verification import account_verify
 from credits.models import CreditAccount, CreditAccountStatus, EntryKind, FundLot, LedgerEntry
 from tests.accounts.factories import TenantFactory
@@ -284,7 +284,7 @@ def test_queries_do_not_grow_with_the_batch(account):
 
 
 def test_the_fast_insert_writes_every_column_of_an_entry():
-    from credits.ledger.services.postings import _ENTRY_COLUMNS
+    from credits.ledger.services import _ENTRY_COLUMNS
 
     columns = [f.attname for f in LedgerEntry._meta.concrete_fields]
     assert sorted(_ENTRY_COLUMNS) == sorted(columns) and len(_ENTRY_COLUMNS) == len(columns)

@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from credits.exceptions import IdempotencyConflict
-from credits.ledger.services import postings as ledger
+from credits.ledger import services as ledger
 from credits.ledger.verification import account_verify
 from credits.models import CreditAccount, EntryKind, FundLot, FundSource, LedgerEntry, LotMovement
 from tests.accounts.factories import TenantFactory

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from credits.exceptions import LedgerError
-from credits.ledger.services import postings as ledger
+from credits.ledger import services as ledger
 from credits.ledger.verification import account_verify
 from credits.models import EntryKind, LedgerEntry
 from tests.credits.factories import T0, charge, fund, lot_remaining

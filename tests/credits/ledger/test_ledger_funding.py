@@ -8,7 +8,7 @@ import pytest
 from accounts.models import AuditEvent
 from credits.common.dates import lot_expires_at
 from credits.exceptions import AccountClosed, LedgerError
-from credits.ledger.services import postings as ledger
+from credits.ledger import services as ledger
 from credits.ledger.verification import account_verify
 from credits.models import CreditAccount, CreditAccountStatus, EntryKind, FundSource
 from tests.accounts.factories import StaffFactory

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from credits.exceptions import IdempotencyConflict, LedgerError
-from credits.ledger.services import postings as ledger
+from credits.ledger import services as ledger
 from credits.models import FundSource
 from tests.credits.factories import T0, charge, fund, ledger_snapshot
 

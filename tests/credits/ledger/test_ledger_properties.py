@@ -27,7 +27,7 @@ from hypothesis.stateful import (
 
 from credits.common.money import ZERO
 from credits.exceptions import EntryNotReversible, IdempotencyConflict, InsufficientCredits
-from credits.ledger.services import postings as ledger
+from credits.ledger import services as ledger
 from credits.ledger.verification import account_verify
 from credits.models import EntryKind, FundLot, FundSource, LedgerEntry, LotMovement
 from tests.accounts.factories import TenantFactory

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from credits.ledger.services import postings as ledger
+from credits.ledger import services as ledger
 from credits.ledger.verification import account_verify
 from credits.models import EntryKind, FundLot
 from tests.credits.factories import T0, charge, fund, lot_remaining

@@ -6,7 +6,7 @@ import pytest
 
 from credits.common.money import MAX_POSTING_AMOUNT, MONEY_LIMIT
 from credits.exceptions import CurrencyMismatch, InvalidAmount, LedgerError
-from credits.ledger.services import postings as ledger
+from credits.ledger import services as ledger
 from credits.models import CreditAccount, FundSource
 from tests.accounts.factories import TenantFactory
 from tests.credits.factories import T0, CreditAccountFactory, fund, ledger_snapshot

@@ -1,7 +1,7 @@
 """``manage.py bench_ledger``: ledger postings per second on the configured database.
 
 Three runs, each a mix of usage charges (24 of 25 postings) and fundings through
-``credits.ledger.services.postings``:
+``credits.ledger.services``:
 
 1. one process posting to one account;
 2. ``--processes`` processes posting to one shared account (they queue on its row lock:
@@ -26,11 +26,11 @@ from django.db import connection, connections
 
 from accounts.models import AuditEvent, Tenant
 from credits.billing.services.accounts import credit_account_open
+from credits.ledger import services as ledger
 from credits.ledger.choices import FundSource
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry, LotMovement
 from credits.ledger.models.lots import FundLot
-from credits.ledger.services import postings as ledger
 from credits.ledger.verification import account_label, account_verify
 
 CHARGE = Decimal("0.0123")

@@ -55,10 +55,10 @@ from credits.bench.management.commands.bench_usage import Command as UsageBench
 from credits.bench.management.commands.bench_usage import bench_account
 from credits.bench.pages_export import export_child
 from credits.common.bulk import rows_insert
+from credits.ledger import services as ledger
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry, LotMovement
 from credits.ledger.models.lots import FundLot
-from credits.ledger.services import postings as ledger
 from credits.usage.choices import UsageSource
 from credits.usage.models.calls import CallDaySummary, CallRecord, MinutePool, TollFreeNumber
 from credits.usage.models.rates import Rate

@@ -27,11 +27,11 @@ from django.test.utils import override_settings
 from accounts.models import AuditEvent, LicenseAssignment, Product, Subscription, Tenant, User
 from credits.billing.services.accounts import credit_account_open
 from credits.common.bulk import copy_available, rows_insert
+from credits.ledger import services as ledger
 from credits.ledger.choices import FundSource
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry, LotMovement
 from credits.ledger.models.lots import FundLot
-from credits.ledger.services import postings as ledger
 from credits.ledger.verification import account_label, account_verify
 from credits.usage.choices import UsageSource
 from credits.usage.models.calls import CallDaySummary, CallRecord, MinutePool, TollFreeNumber

@@ -23,8 +23,8 @@ home_card_register(
     HomeCard(
         name="communications-credits",
         build=_balance_card,
-        template="credits/includes/home_balance_card.html",
-        alerts_template="credits/includes/home_alerts.html",
+        template="credits/billing/includes/home_balance_card.html",
+        alerts_template="credits/billing/includes/home_alerts.html",
         action=Action.VIEW_BILLING,
         order=10,
     )

@@ -24,4 +24,4 @@ def message_center(request: HttpRequest) -> HttpResponse:
         "notifications": page.object_list,
         "query_without_page": "",
     }
-    return render_page(request, "credits/message_center.html", "messages", context)
+    return render_page(request, "credits/notifications/message_center.html", "messages", context)

@@ -183,7 +183,7 @@ def funding_advice_context(
     at: dt.datetime | None = None,
     deferred: bool = False,
 ) -> dict:
-    """What ``credits/includes/funding_advice.html`` needs, for any page that shows it
+    """What ``credits/billing/includes/funding_advice.html`` needs, for any page that shows it
     (the subscription page, the PSTN usage report): the advice, and whether this admin
     may apply it (the "Use these amounts" button opens Modify recharge settings).
 

@@ -27,7 +27,7 @@ from credits.common.money import currency_decimals
 
 STATEMENTS_PER_PAGE = 12  # months
 ATTEMPTS_PER_PAGE = 20
-PAGE_TEMPLATE = "credits/bills.html"
+PAGE_TEMPLATE = "credits/billing/bills.html"
 # Regions an htmx request may ask for, by their element id.
 PAGE_PARTIALS = {"bills-statements": "statements", "bills-attempts": "attempts"}
 CSV_HEADER = ["Date", "Order", "Description", "Payment method", "Amount", "Currency"]
@@ -82,7 +82,7 @@ def bill_detail(request: HttpRequest, month: str) -> HttpResponse:
         "lines": lines,
         "total": total,
     }
-    return render_page(request, "credits/bill_detail.html", "statement", context)
+    return render_page(request, "credits/billing/bill_detail.html", "statement", context)
 
 
 def _cell(value: str) -> str:

@@ -21,4 +21,4 @@ def funding_advice_card(request: HttpRequest) -> HttpResponse:
     if not (user.has_action(Action.VIEW_BILLING) or user.has_action(Action.VIEW_USAGE_REPORTS)):
         raise PermissionDenied
     context = funding_advice_context(tenant=request.tenant, user=user)
-    return render(request, "credits/includes/funding_advice.html", context)
+    return render(request, "credits/billing/includes/funding_advice.html", context)

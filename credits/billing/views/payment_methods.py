@@ -28,7 +28,7 @@ from credits.billing.services.payment_methods import card_add, card_remove, card
 from credits.billing.views.common import PAYMENT_METHODS_CHANGED
 from credits.exceptions import CardRefused, CreditsError
 
-PAGE_TEMPLATE = "credits/payment_methods.html"
+PAGE_TEMPLATE = "credits/billing/payment_methods.html"
 
 
 def _page(request: HttpRequest, *, notice: str = "", error: str = "") -> HttpResponse:
@@ -58,7 +58,7 @@ def payment_methods(request: HttpRequest) -> HttpResponse:
 @console_view(Action.MANAGE_BILLING)
 def card_add_view(request: HttpRequest) -> HttpResponse:
     form = CardAddForm(request.POST if request.method == "POST" else None)
-    template, name = "credits/card_add.html", "card-panel"
+    template, name = "credits/billing/card_add.html", "card-panel"
     context = {"form": form, "added": None, "card_error": ""}
     if request.method == "POST" and form.is_valid():
         try:

@@ -46,7 +46,7 @@ from credits.exceptions import (
     PurchaseNotAllowed,
 )
 
-SETUP_TEMPLATE = "credits/credits_setup.html"
+SETUP_TEMPLATE = "credits/billing/credits_setup.html"
 
 
 @require_GET
@@ -62,7 +62,7 @@ def purchase_services(request: HttpRequest) -> HttpResponse:
         "credits_set_up": credit_account_of(request.tenant) is not None,
         "credits_unavailable": _unavailable(request.tenant),
     }
-    return render_page(request, "credits/purchase_services.html", "catalog", context)
+    return render_page(request, "credits/billing/purchase_services.html", "catalog", context)
 
 
 def _unavailable(tenant) -> str:
@@ -162,4 +162,4 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     settings = order.recharge_settings
     recharge = RechargeSettings.from_json(settings) if settings else None
     context = {"order": order, "recharge": recharge}
-    return render_page(request, "credits/order_detail.html", "order", context)
+    return render_page(request, "credits/billing/order_detail.html", "order", context)

@@ -66,7 +66,7 @@ from credits.exceptions import (
 from credits.ledger.selectors import EXPIRY_ALERT_WINDOW, balance_at
 
 TRANSACTIONS_PAGE_SIZE = 20
-PAGE_TEMPLATE = "credits/credits_subscription.html"
+PAGE_TEMPLATE = "credits/billing/credits_subscription.html"
 # Regions of the subscription page an htmx request may ask for, by their element id.
 PAGE_PARTIALS = {"credits-transactions": "transactions", "credits-page": "credits-page"}
 
@@ -82,7 +82,7 @@ def products(request: HttpRequest) -> HttpResponse:
         "balance": balance_at(account=account) if account else None,
         "credits_code": Product.COMMUNICATIONS_CREDITS,
     }
-    return render(request, "credits/products.html", context)
+    return render(request, "credits/billing/products.html", context)
 
 
 def _not_set_up(request: HttpRequest) -> HttpResponse:
@@ -92,7 +92,7 @@ def _not_set_up(request: HttpRequest) -> HttpResponse:
             _("Set up Communications Credits first: choose how much to add and how to pay."),
         )
         return redirect("credits:credits_setup")
-    return render(request, "credits/credits_not_set_up.html", status=200)
+    return render(request, "credits/billing/credits_not_set_up.html", status=200)
 
 
 @require_GET
@@ -254,7 +254,7 @@ def credits_add_funds(request: HttpRequest) -> HttpResponse:
         selected=_selected(profile),
         initial=_profile_initial(profile),
     )
-    template, name = "credits/credits_add_funds.html", "add-funds-panel"
+    template, name = "credits/billing/credits_add_funds.html", "add-funds-panel"
     context = {"form": form, "account": account, "notice": "", "payment_error": "",
                "page_title": _("Add more funds")}
     if request.method == "POST" and form.is_valid():
@@ -295,7 +295,7 @@ def credits_recharge_settings(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         form.initial_from(RechargeSettings.of_account(account))
         form.initial.update(recharge_prefill(request.GET, currency=tenant.currency))
-    template, name = "credits/credits_recharge_settings.html", "recharge-panel"
+    template, name = "credits/billing/credits_recharge_settings.html", "recharge-panel"
     context = {"form": form, "account": account, "notice": "",
                "page_title": _("Modify recharge settings")}
     if request.method == "POST" and form.is_valid():
@@ -327,7 +327,7 @@ def credits_payment_method(request: HttpRequest) -> HttpResponse:
         selected=_selected(profile),
         initial=_profile_initial(profile),
     )
-    template, name = "credits/credits_payment_method.html", "payment-method-panel"
+    template, name = "credits/billing/credits_payment_method.html", "payment-method-panel"
     context = {"form": form, "account": account, "notice": "", "payment_error": "",
                "page_title": _("Change payment method")}
     if request.method == "POST" and form.is_valid():

@@ -14,7 +14,7 @@ from accounts.shell.rendering import render_page
 from credits.common.dates import month_of, month_parse, recent_months
 from credits.reports.selectors.minute_pools import pool_usage
 
-TEMPLATE = "credits/reports_minute_pools.html"
+TEMPLATE = "credits/reports/minute_pools.html"
 MONTHS_OFFERED = 12
 
 

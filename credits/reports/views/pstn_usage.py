@@ -52,8 +52,8 @@ from credits.reports.services import report_export_path, report_export_start
 from credits.reports.writers import csv_lines, export_filename
 
 PAGE_SIZE = 50
-TEMPLATE = "credits/reports_pstn_usage.html"
-EXPORT_TEMPLATE = "credits/reports_export_detail.html"
+TEMPLATE = "credits/reports/pstn_usage.html"
+EXPORT_TEMPLATE = "credits/reports/export_detail.html"
 RECENT_EXPORTS = 10
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SORTABLE = ("start_time", "user", "duration", "charge")

@@ -13,7 +13,7 @@ from credits.usage.choices import NumberType
 from credits.usage.selectors import rates_in_effect
 
 SEARCH_MAX_LENGTH = 60
-TEMPLATE = "credits/rates.html"
+TEMPLATE = "credits/usage/rates.html"
 
 
 @require_GET

@@ -23,9 +23,9 @@ from credits.billing.choices import PaymentType
 from credits.billing.gateway import CardDetails
 from credits.billing.gateway.sandbox import SandboxGateway
 from credits.billing.models import BillingProfile, EnterpriseAgreement, PaymentMethod
-from credits.billing.selectors.subscription import credit_account_of
 from credits.billing.services.payment_methods import card_save
 from credits.billing.services.recharge_settings import billing_profile_write
+from credits.ledger.selectors import credit_account_for_tenant
 
 if TYPE_CHECKING:
     from accounts.models import Tenant, User
@@ -68,7 +68,7 @@ def _card(
 
 
 def _pays_with(tenant: Tenant, acting_user: User | None, card: PaymentMethod) -> None:
-    account = credit_account_of(tenant)
+    account = credit_account_for_tenant(tenant)
     if account is None or BillingProfile.objects.filter(account=account).exists():
         return
     billing_profile_write(

@@ -25,7 +25,7 @@ from credits.common.money import ZERO
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry
 from credits.ledger.models.lots import FundLot
-from credits.ledger.selectors import balance_at
+from credits.ledger.selectors import balance_at, credit_account_for_tenant
 
 if TYPE_CHECKING:
     from accounts.models import Tenant
@@ -33,11 +33,6 @@ if TYPE_CHECKING:
 CHART_DAYS = 90
 LOTS_SHOWN = 24
 HISTORY_SHOWN = 8
-
-
-def credit_account_of(tenant: Tenant) -> CreditAccount | None:
-    """The tenant's credit account or None (credits not set up), in one query."""
-    return CreditAccount.objects.filter(tenant=tenant).first()
 
 
 def credits_subscription_of(tenant: Tenant) -> Subscription | None:
@@ -231,7 +226,7 @@ class HomeCreditsCard:
 def credits_home_card(*, tenant: Tenant) -> HomeCreditsCard:
     """The account, its usable balance, and a failed auto-recharge that still stands
     (one query, two when the last recharge failed)."""
-    account = credit_account_of(tenant)
+    account = credit_account_for_tenant(tenant)
     return HomeCreditsCard(
         account=account,
         balance=balance_at(account=account) if account is not None else None,

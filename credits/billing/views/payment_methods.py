@@ -19,21 +19,18 @@ from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.shell.rendering import changed, render_page
 from credits.billing.forms import CardAddForm
 from credits.billing.models import EnterpriseAgreement, PaymentMethod
-from credits.billing.selectors.subscription import (
-    billing_profile_of,
-    credit_account_of,
-    saved_cards,
-)
+from credits.billing.selectors.subscription import billing_profile_of, saved_cards
 from credits.billing.services.payment_methods import card_add, card_remove, card_set_default
 from credits.billing.views.common import PAYMENT_METHODS_CHANGED
 from credits.exceptions import CardRefused, CreditsError
+from credits.ledger.selectors import credit_account_for_tenant
 
 PAGE_TEMPLATE = "credits/billing/payment_methods.html"
 
 
 def _page(request: HttpRequest, *, notice: str = "", error: str = "") -> HttpResponse:
     tenant = request.tenant
-    account = credit_account_of(tenant)
+    account = credit_account_for_tenant(tenant)
     profile = billing_profile_of(account) if account else None
     context = {
         "cards": list(saved_cards(tenant)),

@@ -28,13 +28,7 @@ from credits.billing.rules import (
     RechargeSettings,
     credits_available_check,
 )
-from credits.billing.selectors.subscription import (
-    agreements,
-    catalog,
-    credit_account_of,
-    order_for_page,
-    saved_cards,
-)
+from credits.billing.selectors.subscription import agreements, catalog, order_for_page, saved_cards
 from credits.billing.services.orders import order_place
 from credits.billing.views.common import payment_refused
 from credits.exceptions import (
@@ -45,6 +39,7 @@ from credits.exceptions import (
     PaymentDeclined,
     PurchaseNotAllowed,
 )
+from credits.ledger.selectors import credit_account_for_tenant
 
 SETUP_TEMPLATE = "credits/billing/credits_setup.html"
 
@@ -59,7 +54,7 @@ def purchase_services(request: HttpRequest) -> HttpResponse:
         "sections": catalog(request.tenant, category=category),
         "categories": ProductCategory.choices,
         "category": category,
-        "credits_set_up": credit_account_of(request.tenant) is not None,
+        "credits_set_up": credit_account_for_tenant(request.tenant) is not None,
         "credits_unavailable": _unavailable(request.tenant),
     }
     return render_page(request, "credits/billing/purchase_services.html", "catalog", context)
@@ -104,7 +99,7 @@ def credits_setup(request: HttpRequest) -> HttpResponse:
     placing = request.method == "POST" and request.POST.get("step") == "payment"
     # Place order sent again after it succeeded goes on to order_place, which answers with
     # the order already placed with the form's token (a double submit charges once).
-    if credit_account_of(tenant) is not None and not placing:
+    if credit_account_for_tenant(tenant) is not None and not placing:
         messages.info(
             request,
             _(

@@ -41,7 +41,6 @@ from credits.billing.selectors.subscription import (
     balance_history,
     billing_history,
     billing_profile_of,
-    credit_account_of,
     credits_subscription_of,
     lots_shown,
     recharge_failure,
@@ -63,7 +62,7 @@ from credits.exceptions import (
     PaymentDeclined,
     PurchaseNotAllowed,
 )
-from credits.ledger.selectors import EXPIRY_ALERT_WINDOW, balance_at
+from credits.ledger.selectors import EXPIRY_ALERT_WINDOW, balance_at, credit_account_for_tenant
 
 TRANSACTIONS_PAGE_SIZE = 20
 PAGE_TEMPLATE = "credits/billing/credits_subscription.html"
@@ -75,7 +74,7 @@ PAGE_PARTIALS = {"credits-transactions": "transactions", "credits-page": "credit
 @console_view(Action.VIEW_BILLING)
 def products(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    account = credit_account_of(tenant)
+    account = credit_account_for_tenant(tenant)
     context = {
         "subscriptions": list(subscriptions_with_usage(tenant=tenant)),
         "account": account,
@@ -99,7 +98,7 @@ def _not_set_up(request: HttpRequest) -> HttpResponse:
 @console_view(Action.VIEW_BILLING)
 def credits_subscription(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    account = credit_account_of(tenant)
+    account = credit_account_for_tenant(tenant)
     if account is None:
         return _not_set_up(request)
     entries = Paginator(transactions(account), TRANSACTIONS_PAGE_SIZE).get_page(
@@ -242,7 +241,7 @@ def _done(request: HttpRequest, template: str, name: str, context: dict, notice:
 @console_view(Action.MANAGE_BILLING)
 def credits_add_funds(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    account = credit_account_of(tenant)
+    account = credit_account_for_tenant(tenant)
     if account is None:
         return _not_set_up(request)
     profile = billing_profile_of(account)
@@ -286,7 +285,7 @@ def credits_add_funds(request: HttpRequest) -> HttpResponse:
 @console_view(Action.MANAGE_BILLING)
 def credits_recharge_settings(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    account = credit_account_of(tenant)
+    account = credit_account_for_tenant(tenant)
     if account is None:
         return _not_set_up(request)
     form = RechargeSettingsForm(
@@ -315,7 +314,7 @@ def credits_recharge_settings(request: HttpRequest) -> HttpResponse:
 @console_view(Action.MANAGE_BILLING)
 def credits_payment_method(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    account = credit_account_of(tenant)
+    account = credit_account_for_tenant(tenant)
     if account is None:
         return _not_set_up(request)
     profile = billing_profile_of(account)

@@ -22,7 +22,7 @@ from accounts.models import Product, Tenant
 from credits.billing.choices import OrderKind
 from credits.billing.models import Order
 from credits.billing.services.auto_recharge import recharge_check
-from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.selectors import credit_account_for_tenant
 from credits.usage.choices import DestinationType, UsageSource
 from credits.usage.models.calls import CallRecord
 from credits.usage.selectors import simulation_tenant
@@ -55,7 +55,7 @@ def _call(
 def demo_recharge_crossing(*, tenant: Tenant, now: datetime) -> Order | None:
     """Spend ``tenant``'s credits below its trigger with premium-rate calls; returns the
     auto-recharge the engine started (None when auto-recharge is off or already shown)."""
-    account = CreditAccount.objects.filter(tenant=tenant).first()
+    account = credit_account_for_tenant(tenant)
     if account is None or not account.auto_recharge_enabled or account.recharge_trigger is None:
         return None
     recharges = Order.objects.filter(tenant=tenant, kind=OrderKind.AUTO_RECHARGE)

@@ -43,6 +43,7 @@ from credits.exceptions import InvalidRechargeSettings
 from credits.ledger.choices import EntryKind
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry
+from credits.ledger.selectors import credit_account_for_tenant
 
 SHORT_WINDOW_DAYS = 28
 LONG_WINDOW_DAYS = 90
@@ -114,10 +115,6 @@ def _round_up(value: Decimal, *, minimum: Decimal, maximum: Decimal) -> Decimal:
     return min(max(stepped, minimum), maximum)
 
 
-def _account_of(tenant: Tenant) -> CreditAccount | None:
-    return CreditAccount.objects.filter(tenant=tenant).first()
-
-
 def funding_advice(
     *, tenant: Tenant, at: dt.datetime | None = None, account: CreditAccount | None = None
 ) -> FundingAdvice | None:
@@ -125,7 +122,7 @@ def funding_advice(
     its spend of the last 28 and 90 days before ``at`` (default now). None when credits
     are not set up. Pass ``account`` when the caller has it already (one query less)."""
     if account is None:
-        account = _account_of(tenant)
+        account = credit_account_for_tenant(tenant)
     if account is None:
         return None
     at = at or timezone.now()

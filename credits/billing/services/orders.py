@@ -71,6 +71,7 @@ from credits.exceptions import (
 from credits.ledger import services as ledger
 from credits.ledger.choices import FundSource
 from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.selectors import credit_account_for_tenant
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -234,7 +235,7 @@ def _replay(order: Order, fingerprint: str, gateway: PaymentGateway) -> Order:
 
 
 def _state_check(tenant: Tenant, kind: str) -> CreditAccount | None:
-    account = CreditAccount.objects.filter(tenant=tenant).first()
+    account = credit_account_for_tenant(tenant)
     if kind == OrderKind.PURCHASE:
         if account is not None:
             raise CreditsAlreadySetUp(

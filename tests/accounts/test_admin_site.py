@@ -127,16 +127,6 @@ def test_superuser_signs_in_at_the_backoffice(client):
     assert client.get("/admin/").status_code == 200
 
 
-def test_tenant_global_admin_does_not_get_the_backoffice(client, global_admin):
-    client.force_login(global_admin)
-    response = client.get("/admin/")
-    assert response.status_code == 302
-    assert response.url == "/admin/login/?next=/admin/"
-    response = client.get(_url(type(global_admin), "changelist"))
-    assert response.status_code == 302
-    assert response.url.startswith("/admin/login/")
-
-
 def test_tenant_global_admin_cannot_sign_in_at_the_backoffice(client, global_admin):
     response = client.post(
         "/admin/login/?next=/admin/",

@@ -138,16 +138,3 @@ def test_sign_out_by_get_is_not_allowed(client, global_admin):
     client.force_login(global_admin)
     assert client.get("/accounts/logout/").status_code == 405
     assert client.get("/").status_code == 200
-
-
-def test_anonymous_visitor_of_home_is_sent_to_sign_in(client):
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response.url == "/accounts/login/?next=/"
-
-
-def test_signed_in_admin_visiting_sign_in_goes_home(client, global_admin):
-    client.force_login(global_admin)
-    response = client.get(LOGIN_URL)
-    assert response.status_code == 302
-    assert response.url == "/"

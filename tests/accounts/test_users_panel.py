@@ -6,7 +6,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import AdminRole, AuditEvent, User
-from tests.accounts.factories import AdminFactory, StaffFactory, UserFactory
+from tests.accounts.factories import AdminFactory, UserFactory
 from tests.accounts.licensing import (
     CONFERENCING,
     CREDITS,
@@ -137,11 +137,6 @@ def test_another_tenants_user_is_404(admin_client, outsider, suffix):
 def test_unknown_user_is_404(admin_client, db, pk):
     assert admin_client.get(f"/users/active/{pk}/").status_code == 404
     assert admin_client.post(f"/users/active/{pk}/licenses/").status_code == 404
-
-
-def test_platform_staff_has_no_user_panel(client, adele):
-    client.force_login(StaffFactory())
-    assert client.get(url(adele)).status_code == 302  # to the backoffice
 
 
 @pytest.mark.parametrize(
@@ -318,10 +313,6 @@ def test_other_tenants_reader_gets_404_not_403(client, other_tenant, adele):
     client.force_login(AdminFactory(tenant=other_tenant, roles=[AdminRole.REPORTS_READER]))
     assert client.post(url(adele, "licenses/"), {"products": [CREDITS]}).status_code == 404
     assert client.post(url(adele, "usage-location/"), {"usage_location": "FR"}).status_code == 404
-
-
-def test_get_on_the_save_url_is_not_allowed(admin_client, adele):
-    assert admin_client.get(url(adele, "licenses/")).status_code == 405
 
 
 # Usage location ----------------------------------------------------------------------

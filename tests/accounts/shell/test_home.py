@@ -12,7 +12,6 @@ from accounts.models import AdminRole, LicenseAssignment, Product
 from accounts.shell.navigation import NavGroup, navigation_nodes
 from tests.accounts.factories import (
     LicenseAssignmentFactory,
-    StaffFactory,
     SubscriptionFactory,
     UserFactory,
     product,
@@ -291,15 +290,4 @@ def test_home_query_count_does_not_grow_with_the_directory(admin_client, tenant,
     assert large <= HOME_MAX_QUERIES
 
 
-# --- who Home is for -------------------------------------------------------------------
-
-
-def test_platform_staff_visiting_home_go_to_the_backoffice(client):
-    client.force_login(StaffFactory())
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response.url == "/admin/"
-
-
-def test_home_refuses_post(admin_client):
-    assert admin_client.post("/").status_code == 405
+# Who Home is for (strangers, platform staff, other methods): tests/test_url_guards.py

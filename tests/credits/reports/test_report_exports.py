@@ -188,12 +188,6 @@ def test_xlsx_refuses_more_rows_than_a_sheet_holds(client, reports_reader, usage
         .status_code == 200
 
 
-def test_roles_without_the_report_cannot_export(client, billing_admin, usage):
-    client.force_login(billing_admin)
-    assert client.get(CSV_URL).status_code == 403
-    assert export_start(client).status_code == 403
-
-
 @pytest.mark.parametrize("role", [AdminRole.GLOBAL_READER, AdminRole.TEAMS_COMMS_ADMIN])
 def test_report_roles_can_export(client, tenant, usage, role):
     client.force_login(AdminFactory(tenant=tenant, roles=[role]))

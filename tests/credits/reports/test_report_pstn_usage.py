@@ -326,25 +326,6 @@ def test_report_roles_may_view(client, tenant, role):
     assert client.get(URL).status_code == 200
 
 
-@pytest.mark.parametrize("role", [
-    AdminRole.BILLING_ADMIN, AdminRole.LICENSE_ADMIN, AdminRole.USER_ADMIN,
-    AdminRole.HELPDESK_ADMIN,
-])
-def test_roles_without_the_report_get_403(client, tenant, role):
-    client.force_login(AdminFactory(tenant=tenant, roles=[role]))
-    assert client.get(URL).status_code == 403
-
-
-def test_anonymous_is_sent_to_sign_in(client, db):
-    response = client.get(URL)
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
-
-
-def test_only_get(client, reports_reader):
-    client.force_login(reports_reader)
-    assert client.post(URL).status_code == 405
-
-
 def test_navigation_offers_the_report_to_report_roles_only(client, reports_reader,
                                                            billing_admin):
     client.force_login(reports_reader)

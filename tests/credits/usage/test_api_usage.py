@@ -158,11 +158,6 @@ def test_another_tenants_token_never_reaches_this_tenants_users(client, token, o
     assert not CallRecord.objects.exists()
 
 
-def test_only_post(client, token):
-    response = client.get(URL, headers={"Authorization": f"Bearer {token}"})
-    assert (response.status_code, response["Allow"]) == (405, "POST")
-
-
 def test_no_csrf_token_needed(token, account):
     from django.test import Client
 

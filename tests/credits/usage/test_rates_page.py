@@ -84,26 +84,6 @@ def test_billing_roles_may_view(client, tenant, test_rates, role):  # noqa: F811
     assert client.get(URL).status_code == 200
 
 
-@pytest.mark.parametrize(
-    "role",
-    [AdminRole.REPORTS_READER, AdminRole.LICENSE_ADMIN, AdminRole.USER_ADMIN,
-     AdminRole.TEAMS_ADMIN, AdminRole.HELPDESK_ADMIN],
-)
-def test_roles_without_billing_get_403(client, tenant, test_rates, role):  # noqa: F811
-    client.force_login(AdminFactory(tenant=tenant, roles=[role]))
-    assert client.get(URL).status_code == 403
-
-
-def test_anonymous_is_sent_to_sign_in(client, db):
-    response = client.get(URL)
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
-
-
-def test_only_get(client, billing_admin, test_rates):  # noqa: F811
-    client.force_login(billing_admin)
-    assert client.post(URL).status_code == 405
-
-
 def test_navigation_offers_rates_to_billing_roles_only(client, billing_admin, reports_reader,
                                                       test_rates):  # noqa: F811
     client.force_login(billing_admin)

@@ -98,9 +98,3 @@ def test_a_toll_free_number_must_be_one(staff_client, tenant):
     )
     assert response.status_code == 302
     assert TollFreeNumber.objects.get().country == "US"
-
-
-def test_tenant_admins_cannot_reach_the_backoffice(client, global_admin):
-    client.force_login(global_admin)
-    response = client.get(url(CallRecord, "changelist"))
-    assert response.status_code == 302

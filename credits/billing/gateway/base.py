@@ -91,10 +91,26 @@ def card_expired(exp_month: int, exp_year: int, *, today: dt.date) -> bool:
     return (exp_year, exp_month) < (today.year, today.month)
 
 
+class GatewayUnavailable(Exception):
+    """The gateway could not be reached or did not answer: the outcome is unknown."""
+
+
 class PaymentGateway(ABC):
     @abstractmethod
     def tokenize_card(self, card: CardDetails, *, today: dt.date | None = None) -> TokenizedCard:
         """Validate a card and return a token; raises ``CardError``."""
+
+    @abstractmethod
+    def verify_card(self, card: SavedCard, *, today: dt.date | None = None) -> None:
+        """A zero-amount authorization of a card about to be saved: raises ``CardError``
+        (declined, insufficient funds, processing error, expired) with the same codes and
+        messages a charge would give, so a card that can't pay is never saved."""
+
+    @abstractmethod
+    def charge_status(self, idempotency_key: str) -> ChargeResult | None:
+        """What became of the charge made with ``idempotency_key``: its result, or
+        ``None`` when the gateway holds no charge with that key (nothing was charged).
+        Raises ``GatewayUnavailable`` when the gateway can't tell now."""
 
     @abstractmethod
     def charge(

@@ -11,7 +11,9 @@ Test cards (any holder name, any future expiry date, any 3-digit security code):
 
 Any other number that passes the Luhn check succeeds too; one that fails it is refused
 when the card is added. A card whose expiry month has passed is refused as expired when
-it is added and when it is charged.
+it is added and when it is charged. A card is verified (a zero-amount authorization)
+before it is saved, so the declined, insufficient-funds and processing-error cards are
+refused there with the messages a charge would give.
 
 Tokens say how the card behaves (``tok_sandbox_declined_...``) and hold nothing else: the
 number and the security code are dropped as soon as the card is checked. Every charge is
@@ -145,6 +147,19 @@ class SandboxGateway(PaymentGateway):
             "succeeded" if charge.succeeded else f"failed ({failure})",
         )
         return self._result(charge)
+
+    def verify_card(self, card: SavedCard, *, today: dt.date | None = None) -> None:
+        outcome = _outcome_of(card.token)
+        if outcome is None:
+            raise CardError("processing_error")
+        if card_expired(card.exp_month, card.exp_year, today=_today(today)):
+            raise CardError("expired_card")
+        if outcome != SUCCEEDS:
+            raise CardError(outcome)
+
+    def charge_status(self, idempotency_key: str) -> ChargeResult | None:
+        charge = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
+        return None if charge is None else self._result(charge, replayed=True)
 
     @staticmethod
     def _result(charge, *, replayed: bool = False) -> ChargeResult:

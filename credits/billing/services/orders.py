@@ -54,14 +54,13 @@ from credits.billing.rules import (
 )
 from credits.billing.services.accounts import credit_account_open
 from credits.billing.services.checks import Payment, payment_check
-from credits.billing.services.payment_methods import card_forget, card_save
+from credits.billing.services.payment_methods import card_forget, card_save, card_tokenize
 from credits.billing.services.recharge_settings import (
     billing_profile_write,
     recharge_settings_write,
 )
 from credits.common.fingerprints import fingerprint as content_fingerprint
 from credits.exceptions import (
-    CardRefused,
     CreditsAlreadySetUp,
     CreditsNotSetUp,
     OrderConflict,
@@ -170,12 +169,9 @@ def order_place(
         return _replay(existing, fingerprint, gateway)
     tokenized = None
     if payment.new_card is not None:
-        try:
-            tokenized = gateway.tokenize_card(payment.new_card)
-        except CardError as error:
-            raise CardRefused(
-                f"{error.message} {_('Nothing was charged.')}", card_code=error.code
-            ) from None
+        tokenized = card_tokenize(
+            payment.new_card, gateway=gateway, refused_suffix=_("Nothing was charged.")
+        )
 
     try:
         order = _record(

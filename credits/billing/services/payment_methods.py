@@ -19,6 +19,7 @@ from credits.billing.gateway import (
     CardDetails,
     CardError,
     PaymentGateway,
+    SavedCard,
     TokenizedCard,
     get_gateway,
 )
@@ -65,6 +66,27 @@ def card_save(
     return card
 
 
+def card_tokenize(
+    card: CardDetails, *, gateway: PaymentGateway, refused_suffix: str = ""
+) -> TokenizedCard:
+    """Send a typed card to the gateway and verify it (a zero-amount authorization)
+    before anything is saved: the payment methods page, Change payment method and the
+    checkout all go through here. ``CardRefused`` says why the card can't be used
+    (followed by ``refused_suffix``); nothing is charged or saved then."""
+    try:
+        tokenized = gateway.tokenize_card(card)
+        gateway.verify_card(
+            SavedCard(
+                token=tokenized.token, exp_month=tokenized.exp_month,
+                exp_year=tokenized.exp_year,
+            )
+        )
+    except CardError as error:
+        message = f"{error.message} {refused_suffix}".strip()
+        raise CardRefused(message, card_code=error.code) from None
+    return tokenized
+
+
 def card_add(
     *,
     tenant: Tenant,
@@ -74,11 +96,7 @@ def card_add(
     gateway: PaymentGateway | None = None,
 ) -> PaymentMethod:
     """Check the card with the gateway and save it; ``CardRefused`` says why not."""
-    gateway = gateway or get_gateway()
-    try:
-        tokenized = gateway.tokenize_card(card)
-    except CardError as error:
-        raise CardRefused(error.message, card_code=error.code) from None
+    tokenized = card_tokenize(card, gateway=gateway or get_gateway())
     with transaction.atomic():
         Tenant.objects.lock(tenant)  # one default card at a time
         return card_save(

@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 
 from accounts.services import audit_record
 from credits.billing.choices import PaymentType
-from credits.billing.gateway import CardError, get_gateway
+from credits.billing.gateway import get_gateway
 from credits.billing.models import BillingProfile
 from credits.billing.rules import RechargeSettings, credits_available_check, recharge_settings_check
 from credits.billing.services.checks import Payment, payment_check
-from credits.billing.services.payment_methods import card_save
-from credits.exceptions import CardRefused, InvalidRechargeSettings
+from credits.billing.services.payment_methods import card_save, card_tokenize
+from credits.exceptions import InvalidRechargeSettings
 from credits.ledger.models.accounts import CreditAccount
 
 if TYPE_CHECKING:
@@ -146,11 +146,7 @@ def billing_profile_change(
     payment = payment_check(tenant, payment)
     tokenized = None
     if payment.new_card is not None:
-        gateway = gateway or get_gateway()
-        try:
-            tokenized = gateway.tokenize_card(payment.new_card)
-        except CardError as error:
-            raise CardRefused(error.message, card_code=error.code) from None
+        tokenized = card_tokenize(payment.new_card, gateway=gateway or get_gateway())
     with transaction.atomic():
         locked = CreditAccount.objects.locked(account)
         card = payment.card

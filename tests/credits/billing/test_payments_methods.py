@@ -10,16 +10,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AdminRole, AuditEvent
-from credits.billing.gateway import CardDetails
+from credits.billing.gateway import CardDetails, SavedCard
+from credits.billing.gateway.sandbox import SandboxGateway
 from credits.billing.services.payment_methods import card_add, card_remove, card_set_default
 from credits.billing.services.recharge_settings import billing_profile_write
 from credits.exceptions import CardRefused, PaymentMethodInUse
-from credits.models import BillingProfile, PaymentMethod, PaymentType
+from credits.models import BillingProfile, PaymentMethod, PaymentType, SandboxCharge
 from tests.accounts.factories import AdminFactory
 from tests.credits.payments import (
     DECLINED,
+    INSUFFICIENT,
     MASTERCARD,
     PAYMENT_METHODS_URL,
+    PROCESSING_ERROR,
     VISA,
     agreement,
     expired_card,
@@ -267,12 +270,31 @@ def test_page_query_count_does_not_grow_with_cards_or_agreements(billing_client,
     assert measure() == few <= PAGE_MAX_QUERIES
 
 
-def test_declined_test_cards_can_be_saved_and_fail_when_charged(tenant, billing_admin):
-    card = card_add(tenant=tenant, acting_user=billing_admin, card=details(DECLINED))
-    assert card.last4 == "0002"
-    from credits.billing.gateway import SavedCard
-    from credits.billing.gateway.sandbox import SandboxGateway
+@pytest.mark.parametrize(
+    ("number", "code", "message"),
+    [
+        (DECLINED, "card_declined", "The card was declined."),
+        (INSUFFICIENT, "insufficient_funds", "The card has insufficient funds."),
+        (PROCESSING_ERROR, "processing_error", "because of a processing error"),
+    ],
+)
+def test_a_card_that_cant_pay_is_refused_when_saved_with_the_charge_message(
+    tenant, billing_admin, number, code, message
+):
+    """Saving a card runs a zero-amount verification: the sandbox's failing test cards
+    are refused there with the same message a charge gives, and nothing is saved."""
+    with pytest.raises(CardRefused) as refused:
+        card_add(tenant=tenant, acting_user=billing_admin, card=details(number))
+    assert refused.value.card_code == code
+    assert message in refused.value.message
+    assert not PaymentMethod.objects.exists()
+    assert not SandboxCharge.objects.exists()  # a verification charges nothing
+    assert not AuditEvent.objects.filter(action="credits.card_add").exists()
 
+
+def test_a_saved_card_that_fails_later_fails_when_charged(tenant):
+    """A card saved while it could pay (verified then) and declined later."""
+    card = saved_card(tenant, DECLINED)
     result = SandboxGateway().charge(
         card=SavedCard(card.gateway_token, card.exp_month, card.exp_year),
         amount=Decimal("50"), currency="USD", idempotency_key="manual-1",

@@ -181,3 +181,48 @@ def test_card_helpers():
     assert card_brand("371449635398431") == "American Express"
     assert card_brand("6011111111111117") == "Discover"
     assert card_brand("2223003122003222") == "Mastercard"
+
+
+def saved(card):
+    return SavedCard(token=card.token, exp_month=card.exp_month, exp_year=card.exp_year)
+
+
+def test_verification_passes_a_card_that_can_pay_and_charges_nothing():
+    SandboxGateway().verify_card(saved(tokenize()), today=TODAY)
+    assert not SandboxCharge.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("number", "code"),
+    [(DECLINED, "card_declined"), (INSUFFICIENT, "insufficient_funds"),
+     (PROCESSING_ERROR, "processing_error")],
+)
+def test_verification_refuses_failing_cards_with_the_charge_time_code_and_message(number, code):
+    card = tokenize(number)
+    with pytest.raises(CardError) as refused:
+        SandboxGateway().verify_card(saved(card), today=TODAY)
+    assert refused.value.code == code
+    assert refused.value.message == CardError(code).message == charge(card).failure_message
+    assert SandboxCharge.objects.count() == 1  # only the charge made for the comparison
+
+
+def test_verification_refuses_an_expired_card_and_a_foreign_token():
+    card = tokenize(month=2, year=2026, today=dt.date(2026, 2, 1))
+    with pytest.raises(CardError) as expired:
+        SandboxGateway().verify_card(saved(card), today=TODAY)
+    assert expired.value.code == "expired_card"
+    with pytest.raises(CardError) as foreign:
+        SandboxGateway().verify_card(SavedCard("tok_other_1", 12, 2029), today=TODAY)
+    assert foreign.value.code == "processing_error"
+
+
+def test_the_status_of_a_charge_is_found_by_its_idempotency_key():
+    gateway = SandboxGateway()
+    assert gateway.charge_status("order:1") is None  # nothing was charged with this key
+    first = charge(tokenize(), key="order:1")
+    status = gateway.charge_status("order:1")
+    assert status.succeeded and status.charge_id == first.charge_id
+    charge(tokenize(DECLINED), key="order:2")
+    declined = gateway.charge_status("order:2")
+    assert not declined.succeeded and declined.failure_code == "card_declined"
+    assert SandboxCharge.objects.count() == 2  # a look-up charges nothing

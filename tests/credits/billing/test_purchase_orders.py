@@ -301,9 +301,11 @@ def test_bad_recharge_settings_are_refused_with_nothing_written(
 def test_a_failed_payment_adds_no_funds_and_records_the_failed_order(
     tenant, billing_admin, number, code
 ):
+    """A saved card that fails when it is charged (it passed its check when saved)."""
+    card = saved_card(tenant, number)
     before = counts()
     with pytest.raises(PaymentDeclined) as declined:
-        set_up(tenant, billing_admin, payment=new_card(number))
+        set_up(tenant, billing_admin, payment=Payment(type=PaymentType.CARD, card=card))
     order = declined.value.order
     assert declined.value.failure_code == code == order.failure_code
     assert order.status == OrderStatus.FAILED and order.failure_reason
@@ -314,9 +316,27 @@ def test_a_failed_payment_adds_no_funds_and_records_the_failed_order(
         assert after[name] == before[name], name
     assert after["orders"] == before["orders"] + 1
     assert after["charges"] == before["charges"] + 1
-    # The card typed for the order is not kept.
-    assert not PaymentMethod.objects.saved().exists()
     assert AuditEvent.objects.filter(action="credits.order_failed", actor=billing_admin).exists()
+
+
+@pytest.mark.parametrize(
+    ("number", "code", "message"),
+    [(DECLINED, "card_declined", "The card was declined."),
+     (INSUFFICIENT, "insufficient_funds", "The card has insufficient funds."),
+     (PROCESSING_ERROR, "processing_error", "processing error")],
+)
+def test_a_typed_card_that_cant_pay_is_refused_before_any_order_or_charge(
+    tenant, billing_admin, number, code, message
+):
+    """The checkout verifies a typed card (a zero-amount authorization) before the order:
+    the same message as a charge would give, and nothing recorded, charged or saved."""
+    before = counts()
+    with pytest.raises(CardRefused) as refused:
+        set_up(tenant, billing_admin, payment=new_card(number))
+    assert refused.value.card_code == code
+    assert message in refused.value.message and "Nothing was charged" in refused.value.message
+    assert counts() == before
+    assert not PaymentMethod.objects.exists()
 
 
 def test_an_expired_new_card_is_refused_before_any_charge(tenant, billing_admin):
@@ -407,10 +427,11 @@ def test_a_repeated_declined_request_is_declined_again_without_a_second_attempt(
     tenant, billing_admin
 ):
     key = token()
+    declining = Payment(type=PaymentType.CARD, card=saved_card(tenant, DECLINED))
     with pytest.raises(PaymentDeclined):
-        set_up(tenant, billing_admin, payment=new_card(DECLINED), key=key)
+        set_up(tenant, billing_admin, payment=declining, key=key)
     with pytest.raises(PaymentDeclined) as again:
-        set_up(tenant, billing_admin, payment=new_card(DECLINED), key=key)
+        set_up(tenant, billing_admin, payment=declining, key=key)
     assert again.value.failure_code == "card_declined"
     assert Order.objects.count() == 1 and SandboxCharge.objects.count() == 1
 

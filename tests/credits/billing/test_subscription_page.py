@@ -462,6 +462,10 @@ def test_change_payment_method_takes_a_new_card_and_saves_it(billing_client, ten
         ("", None, "Enter the card number"),
         ("4242424242424242", "01/20", "expired"),
         ("4242424242424242", "13/40", "expiry"),
+        # Verified when saved: cards that can't pay are refused with the charge message.
+        ("4000000000000002", None, "The card was declined."),
+        ("4000000000009995", None, "The card has insufficient funds."),
+        ("4000000000000119", None, "processing error"),
     ],
 )
 def test_change_payment_method_refuses_a_bad_new_card_and_saves_nothing(
@@ -471,7 +475,11 @@ def test_change_payment_method_refuses_a_bad_new_card_and_saves_nothing(
     profile_card = credits.billing_profile.card_id
     response = billing_client.post(PAYMENT_METHOD_URL, _new_card_post(number, expiry))
     assert response.status_code == 200
-    assert message.lower() in parse(response.content).by_id("payment-method-form").text.lower()
+    page = parse(response.content)
+    shown = page.by_id("payment-method-form").text
+    if page.has_id("payment-error"):  # a refusal of the card as a whole
+        shown += " " + page.by_id("payment-error").text
+    assert message.lower() in shown.lower()
     assert counts() == before
     credits.billing_profile.refresh_from_db()
     assert credits.billing_profile.card_id == profile_card

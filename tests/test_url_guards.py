@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import QueryDict
 from django.shortcuts import resolve_url
-from django.test import TestCase
+from django.test import Client, TestCase
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
 from accounts.models import AdminRole, ServiceRequest, Tenant, User
@@ -47,8 +47,8 @@ GET, POST, GET_POST = ("GET",), ("POST",), ("GET", "POST")
 
 @dataclass(frozen=True)
 class People:
-    """Who asks: built once for the module (rolled back after it), as every test only
-    signs someone in and sends requests, each test in a savepoint inside."""
+    """Who asks, each signed in once: built once for the module (rolled back after it), as
+    every test only sends requests, each test in a savepoint inside."""
 
     contoso: Tenant
     fabrikam: Tenant
@@ -57,6 +57,15 @@ class People:
     outsider: User  # a Fabrikam admin with every role
     plain_user: User  # in Contoso's directory, without an admin role
     staff: User  # platform staff (no tenant)
+    sessions: dict[int, str] = field(default_factory=dict)  # user id: their session's key
+
+    def sign_in(self, client, user: User) -> None:
+        """``client.force_login(user)``, with the session made when the module started."""
+        if user.pk not in self.sessions:
+            signed_in = Client()
+            signed_in.force_login(user)
+            self.sessions[user.pk] = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
+        client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[user.pk]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +73,7 @@ def people(django_db_setup, django_db_blocker) -> People:
     with django_db_blocker.unblock(), transaction.atomic():
         contoso = TenantFactory(name="Contoso", slug="contoso", country="US", currency="USD")
         fabrikam = TenantFactory(name="Fabrikam", slug="fabrikam", country="GB", currency="GBP")
-        yield People(
+        people = People(
             contoso=contoso,
             fabrikam=fabrikam,
             by_role={role: AdminFactory(tenant=contoso, roles=[role]) for role in AdminRole},
@@ -73,6 +82,10 @@ def people(django_db_setup, django_db_blocker) -> People:
             plain_user=UserFactory(tenant=contoso),
             staff=StaffFactory(),
         )
+        for user in (*people.by_role.values(), people.insider, people.outsider,
+                     people.plain_user, people.staff):
+            people.sign_in(Client(), user)
+        yield people
         transaction.set_rollback(True)
 
 
@@ -287,7 +300,7 @@ def test_strangers_are_sent_to_sign_in(client, contoso, name):
 @pytest.mark.parametrize("name", PAGES)
 def test_platform_staff_are_sent_to_the_backoffice(client, people, contoso, name):
     url = url_of(name, contoso)
-    client.force_login(people.staff)
+    people.sign_in(client, people.staff)
     for method in PAGES[name].methods:
         response = ask(client, method, url)
         assert (response.status_code, response["Location"]) == (302, "/admin/"), method
@@ -296,7 +309,7 @@ def test_platform_staff_are_sent_to_the_backoffice(client, people, contoso, name
 @pytest.mark.parametrize("name", PAGES)
 def test_a_directory_user_without_an_admin_role_gets_403(client, people, contoso, name):
     url, data = url_of(name, contoso), data_of(name, contoso)
-    client.force_login(people.plain_user)
+    people.sign_in(client, people.plain_user)
     for method in PAGES[name].methods:
         assert ask(client, method, url, data).status_code == 403, method
 
@@ -313,7 +326,7 @@ ROLE_CHECKS = [
 def test_roles_without_the_permission_get_403(client, people, contoso, name, method):
     url, data = url_of(name, contoso), data_of(name, contoso)
     for role in sorted(ALL_ADMIN_ROLES - PAGES[name].allowed_roles(method)):
-        client.force_login(people.by_role[role])
+        people.sign_in(client, people.by_role[role])
         assert ask(client, method, url, data).status_code == 403, role
 
 
@@ -324,9 +337,9 @@ OUTSIDER_CHECKS = [name for name, page in PAGES.items() if page.kwargs or page.d
 def test_another_tenants_admin_with_every_role_gets_404(client, people, contoso, name):
     url, data = url_of(name, contoso), data_of(name, contoso)
     if "GET" in PAGES[name].methods:  # the object is there: Contoso's admins open it
-        client.force_login(people.insider)
+        people.sign_in(client, people.insider)
         assert ask(client, "GET", url, data).status_code == 200
-    client.force_login(people.outsider)
+    people.sign_in(client, people.outsider)
     for method in PAGES[name].methods:
         assert ask(client, method, url, data).status_code == 404, method
 
@@ -334,7 +347,7 @@ def test_another_tenants_admin_with_every_role_gets_404(client, people, contoso,
 @pytest.mark.parametrize("name", PAGES)
 def test_methods_the_page_does_not_take_get_405(client, people, contoso, name):
     url = url_of(name, contoso)
-    client.force_login(people.insider)
+    people.sign_in(client, people.insider)
     for method in sorted(set(METHODS) - set(PAGES[name].methods)):
         assert ask(client, method, url).status_code == 405, method
 
@@ -347,14 +360,14 @@ def test_the_sign_in_page_is_for_strangers_and_sends_admins_home(client, people)
     assert client.get(url).status_code == 200
     for method in ("PATCH", "DELETE"):  # PUT is POST to Django's form views
         assert ask(client, method, url).status_code == 405, method
-    client.force_login(people.by_role[AdminRole.GLOBAL_ADMIN])
+    people.sign_in(client, people.by_role[AdminRole.GLOBAL_ADMIN])
     response = client.get(url)
     assert (response.status_code, response["Location"]) == (302, reverse("accounts:home"))
 
 
 def test_signing_out_takes_only_post(client, people):
     url = reverse("accounts:logout")
-    client.force_login(people.by_role[AdminRole.GLOBAL_ADMIN])
+    people.sign_in(client, people.by_role[AdminRole.GLOBAL_ADMIN])
     for method in ("GET", "PUT", "PATCH", "DELETE"):
         assert ask(client, method, url).status_code == 405, method
     response = client.post(url)
@@ -403,6 +416,7 @@ def sample_path(route: str) -> str:
 
 def test_the_backoffice_is_for_platform_staff_only(client, people):
     login = reverse("admin:login")
+    strangers_and_admins = [("a stranger", Client()), ("a tenant's Global Administrator", Client())]
     wrong: list[str] = []
     for name, route, _ in site_urls():
         if not name.startswith(f"{BACKOFFICE}:") or name in {"admin:login", "admin:logout"}:
@@ -412,16 +426,16 @@ def test_the_backoffice_is_for_platform_staff_only(client, people):
         query = QueryDict(mutable=True)
         query["next"] = path
         expected = (302, f"{login}?{query.urlencode(safe='/')}")
-        for who in ("a stranger", "a tenant's Global Administrator"):
+        for who, signed_in in strangers_and_admins:
+            signed_in.cookies.clear()
             if who != "a stranger":
-                client.force_login(people.by_role[AdminRole.GLOBAL_ADMIN])
-            response = client.get(path)
+                people.sign_in(signed_in, people.by_role[AdminRole.GLOBAL_ADMIN])
+            response = signed_in.get(path)
             answer = (response.status_code, response.get("Location"))
             if answer != expected:
                 wrong.append(f"{name} {path} for {who}: {answer}")
-            client.logout()
     assert wrong == []
     assert client.get(login).status_code == 200
-    client.force_login(people.staff)
+    people.sign_in(client, people.staff)
     assert client.get(reverse("admin:index")).status_code == 200
     assert client.get(reverse("admin:logout")).status_code == 405

@@ -189,7 +189,7 @@ class BulkCalls:
             return
         rows, self._ready = self._ready, []
         bulk = sum(1 for row in rows if row["UsageId"].startswith(USAGE_ID_PREFIX))
-        part = calls_import(tenant=self.tenant, rows=rows)  # sorts the rows by their end
+        part = calls_import(tenant=self.tenant, rows=rows, now=self.now)  # sorts by end
         problems = part.rejected + part.conflicts
         bulk_problems = [p for p in problems if p.usage_id.startswith(USAGE_ID_PREFIX)]
         bulk_imported = min(bulk - len(bulk_problems), part.imported)

@@ -83,7 +83,7 @@ class CallHistory:
 
     def __call__(self, account: CreditAccount, until: datetime) -> None:
         for rows in self.take(account, until):
-            self.record(calls_import(tenant=self.tenant, rows=rows))
+            self.record(calls_import(tenant=self.tenant, rows=rows, now=self.now))
 
     def take(self, account: CreditAccount, until: datetime) -> list[list[dict[str, str]]]:
         """The calls that ended by ``until`` and are not imported yet, day by day (a day's
@@ -134,15 +134,18 @@ class CallHistory:
         self.result.calls_charged += part.calls_charged
 
 
-def calls_import(*, tenant: Tenant, rows: list[dict[str, str]]) -> UsageImported:
+def calls_import(
+    *, tenant: Tenant, rows: list[dict[str, str]], now: datetime | None = None
+) -> UsageImported:
     """Import simulated calls in one transaction, each charged at its end (in time order:
-    the rows must all end after the account's latest entry)."""
+    the rows must all end after the account's latest entry). ``now`` is the demo's: the
+    import checks the calls' times against it."""
     if not rows:
         return UsageImported(currency=tenant.currency)
     rows.sort(key=_end)
     return usage_import(
         tenant=tenant, records=list(enumerate(rows, start=1)), source=UsageSource.SIMULATOR,
-        charge_at=ChargeAt.CALL_END, chunk_size=None,
+        charge_at=ChargeAt.CALL_END, chunk_size=None, now=now,
     )
 
 

@@ -7,19 +7,24 @@ sample rates, so every expected charge below can be worked out by hand.
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 
 from accounts.models import LicenseAssignment, Product, Subscription
+from credits.common.dates import month_add, month_of
 from credits.models import CallRecord, MinutePool, TollFreeNumber, UsageSource
 from credits.usage.services.imports import usage_import
 from credits.usage.services.rates import rates_import
 from credits.usage.telephony.records import HEADER
 from tests.accounts.factories import UserFactory, product
 
-T0 = datetime(2025, 1, 15, 10, 0, tzinfo=UTC)
+# 10:00 UTC on the 15th, three months ago: inside the window the import accepts (13 months
+# back, nothing in the future) for the tests' months before and after T0's.
+T0 = datetime.combine(
+    month_add(month_of(datetime.now(UTC)), -3).replace(day=15), time(10), tzinfo=UTC
+)
 
 TEST_RATES = """\
 # Test rates: exact figures the tests work out charges from.
@@ -116,7 +121,7 @@ def record(
         "Destination Dialed": "",
         "Destination Number": destination,
         "Start Time": start.isoformat(),
-        "End Time": (start + timedelta(seconds=seconds + 5)).isoformat(),
+        "End Time": (start + timedelta(seconds=seconds)).isoformat(),
         "Duration Seconds": str(seconds),
         "Connection Fee": "",
         "Charge": "",

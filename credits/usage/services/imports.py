@@ -5,7 +5,14 @@ charged through the ledger (docs/architecture.md, "How a call record flows").
 - **Idempotent by UsageId.** A record whose UsageId was imported before with the same
   facts is a duplicate and changes nothing; with different facts it is a *conflict*,
   reported and not imported. The same holds inside one input.
-- **Bad rows are reported by line** with the reason; good rows go in.
+- **Bad rows are reported by line** with the reason and a code; good rows go in. Rows are
+  checked, not trusted (``credits.usage.telephony.records``): End Time after Start Time,
+  Duration Seconds within 2 seconds of End Time − Start Time, a start no more than 5
+  minutes after the import's clock (``now``) nor older than the retention window
+  (``CALL_RETENTION_MONTHS``). Records from the usage API must also start after the
+  organization was set up in the console (``Tenant.created_at``): the API is the call
+  platform's live feed. Files may bring earlier history (an export re-imported into a new
+  organization), and simulated traffic (the simulator, the demo) is backdated by design.
 - **Batched.** Calls are rated in time order (pools are drawn first come, first
   served) in chunks of ``CHUNK_SIZE``; each chunk is one transaction that first locks
   the tenant's row, so imports of one tenant are serialized (two processes importing the
@@ -29,6 +36,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -45,7 +53,7 @@ from credits.exceptions import UsageInvalid
 from credits.ledger import services as ledger
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.selectors import credit_account_for_tenant
-from credits.usage.choices import CallType
+from credits.usage.choices import CallType, UsageSource
 from credits.usage.models.calls import CallRecord, MinutePool
 from credits.usage.selectors import pool_used_load, rating_context_load
 from credits.usage.services.summaries import call_summaries_add
@@ -54,6 +62,7 @@ from credits.usage.telephony.records import (
     CallInput,
     RecordError,
     RecordsMalformed,
+    RecordWindow,
     csv_records,
     record_parse,
 )
@@ -129,16 +138,23 @@ def usage_import(
     charge_at: ChargeAt = ChargeAt.IMPORT,
     chunk_size: int | None = CHUNK_SIZE,
     max_records: int = MAX_RECORDS,
+    now: datetime | None = None,
 ) -> UsageImported:
     """Import ``(line, record)`` pairs for ``tenant``; see the module docstring.
 
-    ``chunk_size=None`` imports everything in one transaction (the API). Raises
+    ``chunk_size=None`` imports everything in one transaction (the API). ``now`` is the
+    import's clock the rows' times are checked against (default: the current time; a
+    replay of history as of another moment, such as the demo's, passes its own). Raises
     ``UsageInvalid`` (nothing imported) when there are more than ``max_records``; a
     ledger error (a closed account, ...) stops the import with the chunks before it
     committed, which a rerun skips as duplicates.
     """
     result = UsageImported(currency=tenant.currency)
-    calls = _validated(tenant, records, result, max_records)
+    window = RecordWindow(
+        now=now or timezone.now(),
+        tenant_since=tenant.created_at if source == UsageSource.API else None,
+    )
+    calls = _validated(tenant, records, result, max_records, window)
     if not calls:
         return result
     calls.sort(key=lambda call: (call.start_time, call.end_time, call.usage_id))
@@ -165,6 +181,7 @@ def usage_import_csv(
     charge_at: ChargeAt = ChargeAt.IMPORT,
     chunk_size: int | None = CHUNK_SIZE,
     max_records: int = MAX_RECORDS,
+    now: datetime | None = None,
 ) -> UsageImported:
     """Import a call-record CSV (the header of docs/file-formats.md); ``UsageInvalid``
     when it is not one."""
@@ -174,7 +191,7 @@ def usage_import_csv(
         raise UsageInvalid(str(error)) from None
     return usage_import(
         tenant=tenant, records=rows, source=source, charge_at=charge_at,
-        chunk_size=chunk_size, max_records=max_records,
+        chunk_size=chunk_size, max_records=max_records, now=now,
     )
 
 
@@ -200,18 +217,19 @@ def _usage_id_of(raw: object) -> str:
 
 
 def _validated(
-    tenant: Tenant, records, result: UsageImported, max_records: int
+    tenant: Tenant, records, result: UsageImported, max_records: int, window: RecordWindow
 ) -> list[CallInput]:
-    """Parse every record; report bad ones and repeats inside the input."""
+    """Parse and check every record; report bad ones and repeats inside the input."""
     first: dict[str, CallInput] = {}
     calls: list[CallInput] = []
     for line, raw in _bounded(records, max_records):
         result.received += 1
         try:
             call = record_parse(raw, line=line)
+            window.check(call)
         except RecordError as error:
             result.rejected.append(
-                RowProblem(line, _usage_id_of(raw), ProblemCode.INVALID_RECORD, error.reason)
+                RowProblem(line, _usage_id_of(raw), error.code, error.reason)
             )
             continue
         if call.currency and call.currency != tenant.currency:

@@ -27,7 +27,7 @@ from credits.usage.selectors import simulation_tenant
 from credits.usage.services.imports import ChargeAt, UsageImported, usage_import
 from credits.usage.telephony.simulator import calls_simulate
 
-MAX_DAYS = 731
+MAX_DAYS = 366  # the import takes 13 months of history (records.CALL_RETENTION_MONTHS)
 MAX_CALLS_PER_DAY = 100_000
 
 
@@ -70,9 +70,10 @@ def calls_simulate_import(
     seed: str = "",
     charge_at: ChargeAt = ChargeAt.IMPORT,
     paid_floor: Decimal = ZERO,
+    now: datetime | None = None,
 ) -> UsageImported:
     """Simulate ``days`` days from ``first_day`` and import them; see the module
-    docstring."""
+    docstring. ``now`` is the import's clock (``usage_import``)."""
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be between 1 and {MAX_DAYS}.")
     if not 1 <= calls_per_day <= MAX_CALLS_PER_DAY:
@@ -94,7 +95,7 @@ def calls_simulate_import(
         ]
         return usage_import(
             tenant=tenant, records=list(enumerate(rows, start=1)), source=UsageSource.SIMULATOR,
-            charge_at=charge_at,
+            charge_at=charge_at, now=now,
         )
     for day in todo:
         allow = _paid_allowed(tenant, paid_floor)
@@ -105,7 +106,7 @@ def calls_simulate_import(
             total,
             usage_import(
                 tenant=tenant, records=list(enumerate(rows, start=1)),
-                source=UsageSource.SIMULATOR, charge_at=charge_at,
+                source=UsageSource.SIMULATOR, charge_at=charge_at, now=now,
             ),
         )
     return total

@@ -6,6 +6,12 @@ empty, because the console rates each call itself (and ignores what a file says 
 JSON objects may use the same column names or their snake_case forms (``usage_id``,
 ``destination_number``, ...). Times are ISO 8601, UTC when no offset is given.
 
+Every row is checked, not trusted (README, "Calls: rates, rating and the usage API"):
+End Time not before Start Time, ``Duration Seconds`` within ``DURATION_TOLERANCE_SECONDS``
+of End Time − Start Time, and, against the import's clock (``RecordWindow``), a start no
+more than ``FUTURE_TOLERANCE`` ahead and inside the retention window
+(``CALL_RETENTION_MONTHS``).
+
 A row's *fingerprint* hashes the facts of the call (ids, who, numbers, times, duration):
 the same UsageId imported again with the same facts is a duplicate; with different facts,
 a conflict.
@@ -19,9 +25,10 @@ import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+from credits.common.dates import months_add
 from credits.usage.choices import CallType
 
 HEADER = (
@@ -60,8 +67,18 @@ _LIMITS = {
     "user_display_name": 200, "caller_id": 32, "number_type": 30, "destination_number": 32,
 }
 MAX_DURATION_SECONDS = 2 * 24 * 3600
+# Duration Seconds may differ from End Time - Start Time by rounding, not more.
+DURATION_TOLERANCE_SECONDS = 2
+# A call may start a little after the import's clock (clocks drift), not more.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+# The retention window: call records are accepted for the last 13 calendar months. Reports >
+# PSTN usage offers ranges of up to 366 days and a fund lot lives 12 months
+# (credits/common/dates.py), so 13 months covers both, with a month's margin for records
+# that arrive late (a call platform catching up, a month's file sent after it closes).
+CALL_RETENTION_MONTHS = 13
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _COUNTRY = re.compile(r"[A-Z]{2}")
+_WHOLE = re.compile(r"[+-]?[0-9]{1,12}")
 _CALL_TYPES = frozenset(CallType.values)
 
 
@@ -84,12 +101,23 @@ def _fields_of(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-class RecordError(ValueError):
-    """One row cannot be imported; ``reason`` says why."""
+class RecordCode:
+    """The codes of a refused row (the import's "rejected" list)."""
 
-    def __init__(self, reason: str) -> None:
+    INVALID = "invalid_record"
+    START_IN_FUTURE = "start_in_future"
+    END_IN_FUTURE = "end_in_future"
+    START_TOO_OLD = "start_too_old"
+    START_BEFORE_TENANT = "start_before_tenant"
+
+
+class RecordError(ValueError):
+    """One row cannot be imported; ``reason`` says why, ``code`` is stable."""
+
+    def __init__(self, reason: str, *, code: str = RecordCode.INVALID) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code
 
 
 class RecordsMalformed(ValueError):
@@ -119,6 +147,20 @@ class CallInput:
     fingerprint: str
 
 
+def _shown(raw: object, limit: int = 40) -> str:
+    """``raw`` quoted for a reason, cut to ``limit`` characters (inputs can be huge)."""
+    text = raw if isinstance(raw, str) else str(raw)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _number(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _text(values: dict[str, object], field: str) -> str:
     value = values.get(field)
     if value is None:
@@ -143,11 +185,11 @@ def _time(values: dict[str, object], field: str) -> datetime:
         raise RecordError(f"{label} is missing")
     try:
         moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise RecordError(f"{label} {raw!r} is not an ISO 8601 date and time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00+01:00 in UTC
+        raise RecordError(f"{label} {_shown(raw)} is not an ISO 8601 date and time") from None
 
 
 def _duration(values: dict[str, object], start: datetime, end: datetime) -> int:
@@ -157,16 +199,17 @@ def _duration(values: dict[str, object], start: datetime, end: datetime) -> int:
         return int(span)
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         raise RecordError("Duration Seconds must be a whole number of seconds")
-    try:
-        seconds = int(str(raw).strip())
-    except ValueError:
-        raise RecordError(f"Duration Seconds {raw!r} is not a whole number of seconds") from None
+    text = str(raw).strip()
+    if not _WHOLE.fullmatch(text):
+        raise RecordError(f"Duration Seconds {_shown(raw)} is not a whole number of seconds")
+    seconds = int(text)
     if seconds < 0:
         raise RecordError("Duration Seconds cannot be negative")
-    if seconds > span + 1:
+    if abs(seconds - span) > DURATION_TOLERANCE_SECONDS:
+        longer = "longer" if seconds > span else "shorter"
         raise RecordError(
-            f"Duration Seconds ({seconds}) is longer than the time between Start Time and "
-            f"End Time ({int(span)} s)"
+            f"Duration Seconds ({seconds}) is {longer} than the time between Start Time and "
+            f"End Time ({_number(span)} s) by more than {DURATION_TOLERANCE_SECONDS} seconds"
         )
     return seconds
 
@@ -230,6 +273,52 @@ def record_parse(raw: Mapping[str, object], *, line: int) -> CallInput:
         currency=currency,
         fingerprint=hashlib.sha256(facts.encode()).hexdigest(),
     )
+
+
+def calls_kept_since(now: datetime) -> datetime:
+    """The start of the retention window at ``now``: ``CALL_RETENTION_MONTHS`` earlier."""
+    return months_add(now.astimezone(UTC), -CALL_RETENTION_MONTHS)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordWindow:
+    """When the calls of one import may have started: from the retention window's start
+    (and, when ``tenant_since`` is set, from the organization's creation) to
+    ``FUTURE_TOLERANCE`` after ``now``, the import's clock."""
+
+    now: datetime
+    tenant_since: datetime | None = None
+
+    def check(self, call: CallInput) -> None:
+        """Raise ``RecordError`` (with its code) when ``call`` falls outside the window."""
+        start = call.start_time
+        if start > self.now + FUTURE_TOLERANCE:
+            raise RecordError(
+                f"Start Time {_stamp(start)} is in the future: more than "
+                f"{FUTURE_TOLERANCE.seconds // 60} minutes after the import's time "
+                f"({_stamp(self.now)})",
+                code=RecordCode.START_IN_FUTURE,
+            )
+        if call.end_time > self.now + FUTURE_TOLERANCE:  # a record is of a finished call
+            raise RecordError(
+                f"End Time {_stamp(call.end_time)} is in the future: more than "
+                f"{FUTURE_TOLERANCE.seconds // 60} minutes after the import's time "
+                f"({_stamp(self.now)})",
+                code=RecordCode.END_IN_FUTURE,
+            )
+        kept_since = calls_kept_since(self.now)
+        if start < kept_since:
+            raise RecordError(
+                f"Start Time {_stamp(start)} is older than the {CALL_RETENTION_MONTHS} months "
+                f"of call records the console accepts (from {_stamp(kept_since)})",
+                code=RecordCode.START_TOO_OLD,
+            )
+        if self.tenant_since is not None and start < self.tenant_since:
+            raise RecordError(
+                f"Start Time {_stamp(start)} is before the organization was set up in the "
+                f"console ({_stamp(self.tenant_since)})",
+                code=RecordCode.START_BEFORE_TENANT,
+            )
 
 
 def csv_records(text: str) -> Iterator[tuple[int, dict[str, str]]]:

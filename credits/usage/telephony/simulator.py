@@ -191,7 +191,10 @@ def _one_call(
     conference = call_type in (CallType.CONF_IN, CallType.CONF_OUT, CallType.USER_OUT_CONF)
     start = _start(rng, day)
     duration = _duration(rng, conference)
-    end = start + timedelta(seconds=duration + rng.randint(0, 25))  # ringing time
+    # The times bracket the connected call (Duration Seconds is End Time - Start Time,
+    # docs/file-formats.md): the ringing before it is answered delays the start.
+    start += timedelta(seconds=rng.randint(0, 25))
+    end = start + timedelta(seconds=duration)
     usage_id = str(uuid.uuid5(NAMESPACE, f"{tenant.slug}:{day.isoformat()}:{n}"))
     row = {
         "UsageId": usage_id,

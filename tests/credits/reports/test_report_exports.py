@@ -105,7 +105,7 @@ def test_csv_export_carries_full_unmasked_numbers_charges_and_utc_times(client, 
         "Number Type": "user", "Domestic/International": "International",
         "Destination Dialed": "Germany", "Destination Number": DE_MOBILE,
         "Start Time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "End Time": start.replace(second=6, minute=1).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "End Time": start.replace(second=1, minute=1).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "Duration Seconds": "61", "Connection Fee": "0.0100", "Charge": "0.2500",
         "Currency": "USD", "Capability": "MCOPSTNPP",
     }

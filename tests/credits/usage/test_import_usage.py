@@ -3,6 +3,7 @@ recharge hook, and the ledger reconciling afterwards."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -19,6 +20,7 @@ from tests.credits.calls import (
     DOMESTIC,
     GB_FIXED,
     GB_MOBILE,
+    T0,
     US_FIXED,
     call_of,
     csv_text,
@@ -183,8 +185,8 @@ def test_too_many_records_imports_nothing(tenant, account, staff):
 def test_the_minimal_header_is_enough(tenant, account, staff):
     text = (
         "UsageId,UPN,Call Type,Destination Number,Start Time,End Time\n"
-        f"min-1,{staff['cy'].username},user_out,{GB_FIXED},2025-01-15T10:00:00Z,"
-        "2025-01-15T10:01:30Z\n"
+        f"min-1,{staff['cy'].username},user_out,{GB_FIXED},{T0:%Y-%m-%dT%H:%M:%SZ},"
+        f"{T0 + timedelta(seconds=90):%Y-%m-%dT%H:%M:%SZ}\n"
     )
     result = import_csv(tenant, text)
     call = CallRecord.objects.get(usage_id="min-1")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
+from credits.common.dates import month_add, month_of, month_start
 from credits.ledger.verification import account_verify
 from credits.models import CallRecord, MinutePool
 from credits.usage.selectors import pool_sizes_for, product_includes
@@ -33,15 +34,15 @@ from tests.credits.calls import (
 )
 from tests.credits.factories import CreditAccountFactory, fund
 
-JANUARY = date(2025, 1, 1)
-FEBRUARY = date(2025, 2, 1)
+MONTH = month_of(T0)  # the month of the tests' calls
+NEXT_MONTH = month_add(MONTH, 1)
 
 
 def sizes(tenant) -> dict[tuple[str, str], int]:
     return pool_sizes_for(tenant=tenant, includes=product_includes())
 
 
-def fill(tenant, capability: str, used: int, country: str = "US", month: date = JANUARY):
+def fill(tenant, capability: str, used: int, country: str = "US", month: date = MONTH):
     MinutePool.objects.update_or_create(
         tenant=tenant, month=month, country=country, capability=capability,
         defaults={"minutes_used": used},
@@ -170,34 +171,36 @@ def test_international_pool_runs_out_then_credits_pay(tenant, account, test_rate
 
 
 def test_pools_reset_on_the_first_of_the_month_utc(tenant, account, ana):
-    fill(tenant, "MCOPSTN1", 3000)  # January is used up
-    last_of_january = record(
-        upn=ana.username, start=datetime(2025, 1, 31, 23, 59, 30, tzinfo=UTC), seconds=120
+    fill(tenant, "MCOPSTN1", 3000)  # this month's pool is used up
+    last_of_month = record(
+        upn=ana.username, start=month_start(NEXT_MONTH) - timedelta(seconds=30), seconds=120
     )
-    first_of_february = record(
-        upn=ana.username, start=datetime(2025, 2, 1, 0, 0, 0, tzinfo=UTC), seconds=120
-    )
+    first_of_next = record(upn=ana.username, start=month_start(NEXT_MONTH), seconds=120)
 
-    import_rows(tenant, [last_of_january, first_of_february])
+    import_rows(tenant, [last_of_month, first_of_next])
 
-    january, february = call_of(tenant, last_of_january), call_of(tenant, first_of_february)
-    assert (january.pool_minutes, january.charge) == (0, Decimal("0.0400"))  # ends in Feb
-    assert (february.pool_minutes, february.charge) == (2, Decimal("0"))
-    assert pool_used(tenant, "MCOPSTN1", month=FEBRUARY) == 2
-    assert pool_used(tenant, "MCOPSTN1", month=JANUARY) == 3000
+    this, following = call_of(tenant, last_of_month), call_of(tenant, first_of_next)
+    assert (this.pool_minutes, this.charge) == (0, Decimal("0.0400"))  # ends next month
+    assert (following.pool_minutes, following.charge) == (2, Decimal("0"))
+    assert pool_used(tenant, "MCOPSTN1", month=NEXT_MONTH) == 2
+    assert pool_used(tenant, "MCOPSTN1", month=MONTH) == 3000
 
 
 def test_the_month_is_utc_whatever_the_offset_given(tenant, account, ana):
     fill(tenant, "MCOPSTN1", 3000)
-    # 31 January 20:00 in New York is 1 February 01:00 UTC: February's pool.
+    # 20:00 in New York on the month's last day is 01:00 UTC on the next's first: its pool.
+    start = (month_start(NEXT_MONTH) + timedelta(hours=1)).astimezone(
+        timezone(timedelta(hours=-5))
+    )
+    assert start.isoformat().endswith("T20:00:00-05:00")
     row = record(upn=ana.username, seconds=60, **{
-        "Start Time": "2025-01-31T20:00:00-05:00", "End Time": "2025-01-31T20:01:05-05:00",
+        "Start Time": start.isoformat(), "End Time": (start + timedelta(seconds=60)).isoformat(),
     })
 
     import_rows(tenant, [row])
 
     assert call_of(tenant, row).pool_minutes == 1
-    assert pool_used(tenant, "MCOPSTN1", month=FEBRUARY) == 1
+    assert pool_used(tenant, "MCOPSTN1", month=NEXT_MONTH) == 1
 
 
 # -------------------------------------------------------------- negative balance policy
@@ -253,11 +256,10 @@ def test_calls_are_rated_with_the_rate_in_effect_on_their_day(tenant, account, t
     fund(account, "10.00")
     cy = person(tenant, "cy", CREDITS)
     rates_import(text="country,number_type,per_minute,connection_fee,currency,effective_from\n"
-                      "GB,fixed,0.0500,0.0200,USD,2025-02-01\n")
-    before = record(upn=cy.username, destination=GB_FIXED, start=datetime(2025, 1, 31, 12,
-                                                                          tzinfo=UTC))
-    after = record(upn=cy.username, destination=GB_FIXED, start=datetime(2025, 2, 1, 12,
-                                                                         tzinfo=UTC))
+                      f"GB,fixed,0.0500,0.0200,USD,{NEXT_MONTH.isoformat()}\n")
+    noon = month_start(NEXT_MONTH) + timedelta(hours=12)
+    before = record(upn=cy.username, destination=GB_FIXED, start=noon - timedelta(days=1))
+    after = record(upn=cy.username, destination=GB_FIXED, start=noon)
 
     import_rows(tenant, [before, after])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from io import StringIO
 
 import pytest
@@ -23,6 +23,7 @@ from tests.credits.calls import (
     E5,
     INTERNATIONAL,
     PHONE,
+    T0,
     import_rows,
     person,
     test_rates,  # noqa: F401 - fixture
@@ -31,6 +32,8 @@ from tests.credits.calls import (
 from tests.credits.factories import fund
 
 MONDAY = date(2025, 1, 13)
+AFTER_THE_WEEK = datetime.combine(MONDAY + timedelta(days=7), time(), tzinfo=UTC)
+RECENT_MONDAY = T0.date() - timedelta(days=T0.weekday())  # inside the import's window
 
 
 @pytest.fixture
@@ -84,14 +87,14 @@ def test_the_traffic_is_mixed_and_realistic(company):
 
 
 def test_simulated_calls_are_calls_the_platform_allows(company, account):
-    result = import_rows(company, week(company))
+    result = import_rows(company, week(company), now=AFTER_THE_WEEK)
     assert (result.rejected, result.conflicts) == ([], [])
     assert result.calls_charged > 0 and result.pool_minutes > 0
     assert account_verify(account) == []
 
 
 def test_without_paid_calls_nothing_is_charged(company):
-    result = import_rows(company, week(company, allow_paid=False))
+    result = import_rows(company, week(company, allow_paid=False), now=AFTER_THE_WEEK)
     assert result.imported > 0
     assert (result.rejected, result.calls_charged) == ([], 0)
 
@@ -103,13 +106,14 @@ def run(*args) -> str:
 
 
 def test_command_imports_the_days_once(company, account):
-    args = ("--tenant", "contoso", "--days", "3", "--calls-per-day", "20", "--end", "2025-01-16")
+    end = RECENT_MONDAY + timedelta(days=3)
+    args = ("--tenant", "contoso", "--days", "3", "--calls-per-day", "20", "--end", f"{end}")
     first = run(*args)
     count = CallRecord.objects.count()
     charged = LedgerEntry.objects.filter(reference_type="call").count()
     again = run(*args)
 
-    assert "Simulated 2025-01-13 to 2025-01-15 for Contoso:" in first
+    assert f"Simulated {RECENT_MONDAY} to {end - timedelta(days=1)} for Contoso:" in first
     assert f"{count} imported" in first and count >= 45
     assert "0 imported" in again
     assert (CallRecord.objects.count(), charged) == (
@@ -122,7 +126,7 @@ def test_command_imports_the_days_once(company, account):
 def test_command_can_write_the_csv_instead(company, tmp_path):
     path = tmp_path / "calls.csv"
     out = run("--tenant", "contoso", "--days", "1", "--calls-per-day", "10", "--end",
-              "2025-01-14", "--output", str(path))
+              f"{RECENT_MONDAY + timedelta(days=1)}", "--output", str(path))
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     assert f"Wrote {len(rows)} call records" in out
     assert not CallRecord.objects.exists()

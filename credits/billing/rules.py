@@ -9,8 +9,10 @@ request that skips the form is refused the same way.
   ``MIN_ORDER_AMOUNT`` (50) and at most ``MAX_ORDER_AMOUNT`` (10,000) in the tenant's
   currency, with at most the currency's decimals (2 for USD and EUR, 0 for JPY).
 - "Recharge with" follows the same rules; "When the balance falls below" is 0 to
-  10,000; the optional monthly recharge limit is at least one recharge and at most
-  ``MAX_MONTHLY_RECHARGE_LIMIT``.
+  10,000 and, with auto-recharge on, less than "Recharge with", so one recharge lifts a
+  non-negative balance above the trigger (a trigger at or above the recharge would buy
+  again at every charge); the optional monthly recharge limit is at least one recharge
+  and at most ``MAX_MONTHLY_RECHARGE_LIMIT``.
 - Communications Credits can't be set up (nor bought, nor charged) for organizations
   located in Russia, South Korea or Taiwan (``CREDITS_UNAVAILABLE_COUNTRIES``).
 """
@@ -187,6 +189,16 @@ def recharge_settings_check(settings: RechargeSettings, *, currency: str) -> Rec
                 "maximum": format_money(MAX_RECHARGE_TRIGGER, currency)
             }
     values["trigger"] = None if trigger is None or "trigger" in errors else quantize(trigger)
+    if (
+        settings.enabled
+        and values["amount"] is not None
+        and values["trigger"] is not None
+        and values["trigger"] >= values["amount"]
+    ):
+        errors["trigger"] = _(
+            "“When the balance falls below” must be less than “Recharge with” (%(amount)s), "
+            "so that one recharge lifts the balance above it."
+        ) % {"amount": format_money(values["amount"], currency)}
 
     limit = settings.monthly_limit
     if limit is not None:

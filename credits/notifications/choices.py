@@ -12,6 +12,7 @@ class NotificationKind(models.TextChoices):
     BALANCE_ZERO = "balance_zero", _("Balance reached zero")
     LIMIT_REACHED = "limit_reached", _("Monthly recharge limit reached")
     EXPIRY_REMINDER = "expiry_reminder", _("Funds expiring soon")
+    SETTINGS_TURNED_OFF = "settings_turned_off", _("Auto-recharge turned off")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -13,8 +13,10 @@ more. One aggregate query reads both windows.
   tenth of what it spends.
 - "When the balance falls below" is about ``TRIGGER_DAYS`` (7) days of spend: time for
   the recharge's payment to go through. "Recharge with" is about ``RECHARGE_DAYS`` (30).
-- Both are rounded **up** to ``STEP`` (10) in the currency and never under the minimum
-  order (``MIN_ORDER_AMOUNT``, 50), nor above what the settings accept.
+- Both are rounded **up** to ``STEP`` (10) in the currency, and never above what the
+  settings accept. "Recharge with" is never under the minimum order
+  (``MIN_ORDER_AMOUNT``, 50); "When the balance falls below" is at least ``STEP`` and
+  always at least ``STEP`` below "Recharge with", as the settings require.
 """
 
 from __future__ import annotations
@@ -148,11 +150,12 @@ def funding_advice(
     trigger = amount = None
     days_covered = 0
     if daily_rate > 0:
-        trigger = _round_up(
-            daily_rate * TRIGGER_DAYS, minimum=MIN_ORDER_AMOUNT, maximum=MAX_RECHARGE_TRIGGER
-        )
         amount = _round_up(
             daily_rate * RECHARGE_DAYS, minimum=MIN_ORDER_AMOUNT, maximum=MAX_ORDER_AMOUNT
+        )
+        trigger = _round_up(
+            daily_rate * TRIGGER_DAYS, minimum=STEP,
+            maximum=min(MAX_RECHARGE_TRIGGER, amount - STEP),
         )
         days_covered = int(amount / daily_rate)
     return FundingAdvice(

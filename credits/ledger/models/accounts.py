@@ -136,6 +136,14 @@ class CreditAccount(models.Model):
                 ),
             ),
             models.CheckConstraint(
+                condition=Q(auto_recharge_enabled=False)
+                | Q(recharge_trigger__lt=F("recharge_amount")),
+                name="credits_account_trigger_below_recharge",
+                violation_error_message=_(
+                    "“When the balance falls below” must be less than “Recharge with”."
+                ),
+            ),
+            models.CheckConstraint(
                 condition=Q(monthly_recharge_limit__isnull=True)
                 | Q(recharge_amount__isnull=True)
                 | Q(monthly_recharge_limit__gte=F("recharge_amount")),

@@ -112,12 +112,15 @@ def test_a_pending_recharge_blocks_another_check(tenant, django_capture_on_commi
 def test_one_recharge_that_leaves_the_balance_below_the_trigger_does_not_loop(
     tenant, django_capture_on_commit_callbacks
 ):
-    account = auto_recharge_account(tenant, balance="100", amount="50", trigger="80")
-    _charge_and_check(account, "99", django_capture_on_commit_callbacks)
-    assert account.balance == Decimal("51")  # still below 80: the next charge recharges
+    """Only a deficit can leave the balance below the trigger after a recharge (the
+    trigger is less than the recharge): one recharge per charge, never a loop."""
+    account = auto_recharge_account(tenant, balance="10", amount="50", trigger="20")
+    _charge_and_check(account, "45", django_capture_on_commit_callbacks)  # a call's full cost
+    assert account.balance == Decimal("15")  # -35 + 50: still below 20
     assert Order.objects.filter(kind=OrderKind.AUTO_RECHARGE).count() == 1
     _charge_and_check(account, "1", django_capture_on_commit_callbacks)
     assert Order.objects.filter(kind=OrderKind.AUTO_RECHARGE, status="succeeded").count() == 2
+    assert account.balance == Decimal("64")
 
 
 def test_expired_card_fails_once_emails_once_and_waits_for_a_new_card(

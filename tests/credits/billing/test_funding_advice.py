@@ -12,7 +12,12 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AdminRole
-from credits.billing.rules import MAX_ORDER_AMOUNT, MIN_ORDER_AMOUNT, RechargeSettings
+from credits.billing.rules import (
+    MAX_ORDER_AMOUNT,
+    MIN_ORDER_AMOUNT,
+    RechargeSettings,
+    recharge_settings_check,
+)
 from credits.billing.selectors.funding_advice import (
     funding_advice,
     funding_advice_context,
@@ -103,8 +108,22 @@ def test_amounts_are_rounded_up_to_the_next_ten(tenant, funded):
 def test_small_spend_never_goes_under_the_minimum(tenant, funded):
     spend(funded, "0.50", days=90)
     advice = funding_advice(tenant=tenant, at=AT)
-    assert advice.trigger == advice.amount == MIN_ORDER_AMOUNT == Decimal("50")
+    assert advice.amount == MIN_ORDER_AMOUNT == Decimal("50")
+    assert advice.trigger == Decimal("10")  # 7 days are 3.50, rounded up to the step
     assert advice.days_covered == 100  # 50 at 0.50 a day
+
+
+@pytest.mark.parametrize("daily", ["0.01", "0.50", "2", "7.50", "40", "333", "1000"])
+def test_the_advice_always_passes_the_recharge_settings_check(tenant, funded, daily):
+    """Whatever the spend, "Use these amounts" gives settings that Save changes accepts:
+    the trigger below the recharge, both within the limits."""
+    spend(funded, daily, days=30)
+    advice = funding_advice(tenant=tenant, at=AT)
+    assert advice.trigger < advice.amount
+    recharge_settings_check(
+        RechargeSettings(enabled=True, amount=advice.amount, trigger=advice.trigger),
+        currency="USD",
+    )
 
 
 def test_huge_spend_is_capped_at_what_a_recharge_may_buy(tenant, funded):

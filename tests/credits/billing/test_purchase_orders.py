@@ -11,7 +11,7 @@ import pytest
 from accounts.models import AuditEvent, Product, Subscription, SubscriptionStatus
 from credits.billing.gateway import CardDetails, SavedCard
 from credits.billing.gateway.sandbox import SandboxGateway
-from credits.billing.rules import RechargeSettings
+from credits.billing.rules import RechargeSettings, recharge_settings_check
 from credits.billing.services.checks import Payment
 from credits.billing.services.orders import gateway_key, order_place
 from credits.exceptions import (
@@ -281,6 +281,10 @@ def test_whole_amounts_only_for_a_currency_without_decimals(billing_admin):
         (RechargeSettings(enabled=True, amount=Decimal("50"), trigger=Decimal("-1")), "trigger"),
         (RechargeSettings(enabled=True, amount=Decimal("50"), trigger=Decimal("20"),
                           monthly_limit=Decimal("40")), "monthly_limit"),
+        # The trigger must be less than the recharge: one recharge lifts the balance above.
+        (RechargeSettings(enabled=True, amount=Decimal("50"), trigger=Decimal("50")), "trigger"),
+        (RechargeSettings(enabled=True, amount=Decimal("50"), trigger=Decimal("10000")),
+         "trigger"),
     ],
 )
 def test_bad_recharge_settings_are_refused_with_nothing_written(
@@ -519,3 +523,18 @@ def test_a_recent_pending_order_is_left_alone(tenant, billing_admin):
     )
     assert orders_recover(tenant=tenant) == []
     assert not SandboxCharge.objects.exists()
+
+
+def test_a_trigger_at_or_above_the_recharge_is_fine_while_auto_recharge_is_off():
+    """The rule guards recharges; amounts kept with auto-recharge off may be anything valid."""
+    kept = recharge_settings_check(
+        RechargeSettings(enabled=False, amount=Decimal("50"), trigger=Decimal("80")),
+        currency="USD",
+    )
+    assert (kept.amount, kept.trigger) == (Decimal("50"), Decimal("80"))
+    with pytest.raises(InvalidRechargeSettings) as refused:
+        recharge_settings_check(
+            RechargeSettings(enabled=True, amount=Decimal("50"), trigger=Decimal("80")),
+            currency="USD",
+        )
+    assert "must be less than" in refused.value.errors["trigger"]

@@ -252,6 +252,8 @@ def test_bad_amounts_are_explained_at_the_field_with_nothing_written(
         ({"recharge": "100", "limit": "60"},
          "The monthly limit must be at least the recharge amount ($100.00)"),
         ({"recharge": "20000"}, "A recharge can add at most $10,000.00."),
+        ({"recharge": "50", "below": "10000"},
+         "“When the balance falls below” must be less than “Recharge with” ($50.00)"),
     ],
 )
 def test_bad_recharge_settings_are_explained_with_nothing_written(billing_client, fields, message):

@@ -379,6 +379,9 @@ def test_turning_auto_recharge_off_keeps_the_amounts(billing_client, credits):
     ({"recharge_with": "60", "recharge_below": "20000"}, "Enter at most $10,000.00."),
     ({"recharge_with": "60", "recharge_below": "20", "monthly_limit": "0"},
      "greater than zero"),
+    ({"recharge_with": "50", "recharge_below": "10000"},
+     "must be less than “Recharge with” ($50.00), so that one recharge lifts the balance"),
+    ({"recharge_with": "60", "recharge_below": "60"}, "must be less than “Recharge with”"),
 ])
 def test_bad_recharge_settings_are_refused_with_nothing_written(billing_client, credits, data,
                                                                 message):

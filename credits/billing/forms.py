@@ -28,6 +28,7 @@ from credits.billing.rules import (
     MAX_ORDER_AMOUNT,
     MIN_ORDER_AMOUNT,
     PO_NUMBER_MAX_LENGTH,
+    PROPOSED_RECHARGES_PER_MONTH,
     RechargeSettings,
     amount_problem,
     recharge_settings_check,
@@ -204,6 +205,18 @@ class CreditsSetupForm(RechargeFieldsMixin):
             "min": format_money(MIN_ORDER_AMOUNT, currency),
             "max": format_money(MAX_ORDER_AMOUNT, currency),
         }
+        limit = self.fields["monthly_limit"]
+        limit.help_text = _(
+            "We propose %(n)d recharges a month, filled in from “Recharge with”: the most "
+            "auto-recharge may buy in a calendar month, so a fault or fraud can't drain your "
+            "card. Change it, or clear it for no limit."
+        ) % {"n": PROPOSED_RECHARGES_PER_MONTH}
+        limit.widget.attrs.update(
+            {
+                "data-proposed-limit": str(PROPOSED_RECHARGES_PER_MONTH),
+                "data-proposed-from": "recharge_with",
+            }
+        )
         self.helper = _helper(
             Layout(_prepended("add_funds", currency_symbol(currency)), *self._recharge_fields())
         )

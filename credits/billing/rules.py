@@ -39,6 +39,9 @@ MIN_ORDER_AMOUNT = Decimal("50")
 MAX_ORDER_AMOUNT = Decimal("10000")
 MAX_RECHARGE_TRIGGER = Decimal("10000")
 MAX_MONTHLY_RECHARGE_LIMIT = Decimal("100000")
+# The set-up proposes a monthly recharge limit of this many recharges (changeable, or
+# cleared for no limit), so a fault or fraud can't drain the card.
+PROPOSED_RECHARGES_PER_MONTH = 5
 PO_NUMBER_MAX_LENGTH = 50
 CREDITS_UNAVAILABLE_COUNTRIES = frozenset({"RU", "KR", "TW"})
 _PO_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/#-]*$")

@@ -20,6 +20,30 @@
     if (toggle && fields) { fields.hidden = !toggle.checked; }
   }
 
+  // The set-up proposes a monthly recharge limit of N recharges ("data-proposed-limit"),
+  // following "Recharge with" until the admin types a limit of their own (or clears it).
+  function proposedLimit(limit, form) {
+    var source = form.querySelector("[name='" + limit.getAttribute("data-proposed-from") + "']");
+    var amount = source ? Number(source.value.trim().replace(",", ".")) : NaN;
+    if (!isFinite(amount) || amount <= 0) { return ""; }
+    var times = Number(limit.getAttribute("data-proposed-limit"));
+    return String(Math.round(amount * times * 100) / 100);
+  }
+
+  function syncProposedLimit(form, changed) {
+    var limit = form.querySelector("[data-proposed-limit]");
+    if (!limit) { return; }
+    if (changed === limit) { limit.setAttribute("data-own-limit", ""); return; }
+    if (limit.hasAttribute("data-own-limit")) { return; }
+    if (!changed && limit.value && limit.value !== proposedLimit(limit, form)) {
+      limit.setAttribute("data-own-limit", "");  // shown again with the admin's own value
+      return;
+    }
+    if (!changed || changed.name === limit.getAttribute("data-proposed-from")) {
+      limit.value = proposedLimit(limit, form);
+    }
+  }
+
   function lang() { return document.documentElement.lang || "en"; }
 
   function drawCharts(root) {
@@ -81,7 +105,9 @@
 
   function setUp(root) {
     var forms = root.tagName === "FORM" ? [root] : Array.prototype.slice.call(root.querySelectorAll("form"));
-    forms.forEach(function (form) { syncPaymentFields(form); syncRecharge(form); });
+    forms.forEach(function (form) {
+      syncPaymentFields(form); syncRecharge(form); syncProposedLimit(form, null);
+    });
     drawCharts(root);
   }
 
@@ -90,6 +116,10 @@
     if (!form) { return; }
     if (event.target.name === "payment") { syncPaymentFields(form); }
     if (event.target.name === "auto_recharge") { syncRecharge(form); }
+  });
+
+  document.addEventListener("input", function (event) {
+    if (event.target.form) { syncProposedLimit(event.target.form, event.target); }
   });
 
   // After a dialog in the flyout answers (a notice, an error), move the keyboard focus to

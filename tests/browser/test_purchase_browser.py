@@ -96,6 +96,9 @@ def test_billing_admin_sets_up_credits_adds_funds_and_modifies_recharge_settings
     expect(auto).to_be_checked()
     page.get_by_label("Recharge with", exact=True).fill("50")
     page.get_by_label("When the balance falls below", exact=True).fill("20")
+    # A monthly recharge limit of 5 recharges is proposed as "Recharge with" is typed.
+    limit = page.get_by_label("Monthly recharge limit (optional)")
+    expect(limit).to_have_value("250")
     page_screenshot(screenshot, page, "credits-setup.png")
     page.get_by_role("button", name="Next").click()
 
@@ -103,7 +106,7 @@ def test_billing_admin_sets_up_credits_adds_funds_and_modifies_recharge_settings
     expect(page.get_by_role("heading", name="Payment information")).to_be_visible()
     expect(page.locator("#summary-amount")).to_have_text("€100.00")
     expect(page.locator("#summary-recharge")).to_contain_text(
-        "On: recharge with €50.00 when the balance falls below €20.00"
+        "On: recharge with €50.00 when the balance falls below €20.00, at most €250.00 a month"
     )
     page.get_by_label("A new credit or debit card").check()
     page.get_by_label("Name on card").fill("Alex Wilber")
@@ -257,3 +260,27 @@ def test_the_billing_pages_fit_a_phone_screen(page, live_server, northwind):
         expect(page.locator("h1")).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (url, width)
+
+
+def test_the_proposed_monthly_limit_follows_recharge_with_until_the_admin_sets_one(
+    page, live_server, northwind
+):
+    sign_in(page, "billing@northwind.example")
+    page.goto("/billing/purchase-services/communications-credits/")
+    recharge = page.get_by_label("Recharge with", exact=True)
+    limit = page.get_by_label("Monthly recharge limit (optional)")
+    expect(limit).to_have_value("")
+    recharge.fill("60")
+    expect(limit).to_have_value("300")
+    recharge.fill("80.50")
+    expect(limit).to_have_value("402.5")
+    # The admin's own choice, even an empty one (no limit), is kept from then on.
+    limit.fill("")
+    recharge.fill("100")
+    expect(limit).to_have_value("")
+    page.get_by_label("Add funds", exact=True).fill("100")
+    page.get_by_label("When the balance falls below", exact=True).fill("20")
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("#summary-recharge")).to_have_text(
+        "On: recharge with €100.00 when the balance falls below €20.00"
+    )

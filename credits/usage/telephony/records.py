@@ -65,7 +65,9 @@ REQUIRED_COLUMNS = ("UsageId", "Call Type", "Destination Number", "Start Time", 
 _LIMITS = {
     "usage_id": 100, "call_id": 100, "conference_id": 100, "aad_object_id": 64, "upn": 254,
     "user_display_name": 200, "caller_id": 32, "number_type": 30, "destination_number": 32,
+    "currency": 10,
 }
+MAX_FIELDS = 2 * len(HEADER)  # a JSON object may mix the header's names and snake_case
 MAX_DURATION_SECONDS = 2 * 24 * 3600
 # Duration Seconds may differ from End Time - Start Time by rounding, not more.
 DURATION_TOLERANCE_SECONDS = 2
@@ -173,8 +175,13 @@ def _text(values: dict[str, object], field: str) -> str:
     limit = _LIMITS.get(field)
     if limit and len(value) > limit:
         raise RecordError(f"{field.replace('_', ' ')} is longer than {limit} characters")
-    if not value.isprintable() and _CONTROL.search(value):
-        raise RecordError(f"{field.replace('_', ' ')} contains control characters")
+    if not value.isprintable():
+        if _CONTROL.search(value):
+            raise RecordError(f"{field.replace('_', ' ')} contains control characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800" in JSON)
+            raise RecordError(f"{field.replace('_', ' ')} is not valid Unicode text") from None
     return value
 
 
@@ -218,8 +225,11 @@ def record_parse(raw: Mapping[str, object], *, line: int) -> CallInput:
     """Validate one row (column names as in the CSV header or snake_case)."""
     if not isinstance(raw, Mapping):
         raise RecordError("each record must be an object with the call record's columns")
-    if "__error__" in raw:
-        raise RecordError(str(raw["__error__"]))
+    if "__error__" in raw:  # a CSV row csv_records could not read
+        error = raw["__error__"]
+        raise RecordError(error[:200] if isinstance(error, str) else "is not a call record")
+    if len(raw) > MAX_FIELDS:
+        raise RecordError(f"has {len(raw)} fields; a call record has {len(HEADER)}")
     values = {field: raw[name] for name, field in _fields_of(tuple(raw))}
     usage_id = _text(values, "usage_id")
     if not usage_id:
@@ -229,7 +239,7 @@ def record_parse(raw: Mapping[str, object], *, line: int) -> CallInput:
         raise RecordError("Call Type is missing")
     if call_type not in _CALL_TYPES:
         raise RecordError(
-            f"Call Type {call_type!r} is not one of {', '.join(sorted(_CALL_TYPES))}"
+            f"Call Type {_shown(call_type)} is not one of {', '.join(sorted(_CALL_TYPES))}"
         )
     destination = _text(values, "destination_number")
     if not destination:
@@ -242,7 +252,9 @@ def record_parse(raw: Mapping[str, object], *, line: int) -> CallInput:
     duration = _duration(values, start, end)
     location = _text(values, "user_location").upper()
     if location and not _COUNTRY.fullmatch(location):
-        raise RecordError(f"User Location {location!r} is not a two-letter country code")
+        raise RecordError(
+            f"User Location {_shown(location)} is not a two-letter country code"
+        )
     currency = _text(values, "currency").upper()
     upn = _text(values, "upn").lower()
     call_id = _text(values, "call_id")

@@ -10,13 +10,23 @@ with a per-tenant bearer token.
 token). A request may name its tenant (``"tenant"`` in the JSON object, or ``?tenant=``);
 a token of another tenant is then refused with 403. Malformed requests get 400 with the
 reason; a request is applied entirely or not at all (one transaction).
+
+Every answer is JSON, errors included: ``{"error": {"code", "message"}}``. Pathological
+JSON is a 400 with the reason, not a crash: nesting deeper than the parser can follow, an
+integer of more than ``MAX_JSON_INT_DIGITS`` digits (Python refuses to convert very long
+ones), ``NaN`` and ``Infinity`` (not JSON), text that is not valid Unicode; no field takes a
+number with a fraction or an exponent (``1e999999``), so one is refused by type where it
+appears. Anything unexpected is a JSON 500, its traceback in the log.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import dataclass
 from functools import wraps
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -28,6 +38,11 @@ from credits.usage.services.imports import ChargeAt, usage_import, usage_import_
 
 API_MAX_BODY = 8 * 1024 * 1024
 API_MAX_RECORDS = 10_000
+MAX_JSON_INT_DIGITS = 100  # the longest text field takes 100 characters
+# The authorization request's text fields, as long as a call record's may be.
+_AUTHORIZE_LIMITS = {"upn": 254, "destination_number": 32, "caller_id": 32, "call_type": 30}
+
+logger = logging.getLogger(__name__)
 
 
 def _error(status: int, code: str, message: str, **headers) -> JsonResponse:
@@ -46,42 +61,82 @@ def _unauthorized(message: str) -> JsonResponse:
 
 def api_view(view):
     """POST only, CSRF-exempt (no cookies: bearer tokens), token-authenticated; the view
-    gets ``request.api_token`` and ``request.api_tenant``."""
+    gets ``request.api_token`` and ``request.api_tenant``. Whatever goes wrong, the answer
+    is JSON: a malformed request (Django's ``SuspiciousOperation``) 400, anything else 500
+    with the traceback logged."""
 
     @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        if request.method != "POST":
-            response = _error(405, "method_not_allowed", "Use POST.")
-            response["Allow"] = "POST"
-            return response
-        header = request.headers.get("Authorization", "")
-        if not header:
-            return _unauthorized("Send your API token: Authorization: Bearer <token>.")
-        scheme, _, raw = header.partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
-            return _unauthorized("Use the Bearer scheme: Authorization: Bearer <token>.")
-        token = api_token_authenticate(raw=raw.strip())
-        if token is None:
-            return _unauthorized("This API token is not valid (unknown or revoked).")
-        request.api_token = token
-        request.api_tenant = token.tenant
-        body = request.read(API_MAX_BODY + 1)
-        if len(body) > API_MAX_BODY:
+        try:
+            return _authenticated(view, request, *args, **kwargs)
+        except SuspiciousOperation as error:  # e.g. a query string with too many fields
+            logger.warning("Malformed API request %s %s: %s", request.method, request.path,
+                           error)
+            return _error(400, "bad_request", "The request is malformed.")
+        except Exception:
+            logger.exception("API request %s %s failed", request.method, request.path)
             return _error(
-                413, "too_large", f"The request body is over {API_MAX_BODY // (1024 * 1024)} MB."
+                500, "server_error",
+                "Something went wrong on our side; it has been logged. Sending the same "
+                "request again is safe.",
             )
-        request.api_body = body
-        named = request.GET.get("tenant", "")
-        if named and named != token.tenant.slug:
-            return _forbidden()
-        return view(request, *args, **kwargs)
 
     return wrapper
 
 
+def _authenticated(view, request: HttpRequest, *args, **kwargs):
+    """The method, the token, the body's size and the tenant named in the query."""
+    if request.method != "POST":
+        response = _error(405, "method_not_allowed", "Use POST.")
+        response["Allow"] = "POST"
+        return response
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return _unauthorized("Send your API token: Authorization: Bearer <token>.")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return _unauthorized("Use the Bearer scheme: Authorization: Bearer <token>.")
+    token = api_token_authenticate(raw=raw.strip())
+    if token is None:
+        return _unauthorized("This API token is not valid (unknown or revoked).")
+    request.api_token = token
+    request.api_tenant = token.tenant
+    body = request.read(API_MAX_BODY + 1)
+    if len(body) > API_MAX_BODY:
+        return _error(
+            413, "too_large", f"The request body is over {API_MAX_BODY // (1024 * 1024)} MB."
+        )
+    request.api_body = body
+    named = request.GET.get("tenant", "")
+    if named and named != token.tenant.slug:
+        return _forbidden()
+    return view(request, *args, **kwargs)
+
+
 def _forbidden() -> JsonResponse:
     return _error(403, "forbidden", "This API token belongs to another organization.")
+
+
+@dataclass(frozen=True, slots=True)
+class JsonFraction:
+    """A JSON number with a fraction or an exponent, as written: no field takes one, so it
+    is refused by type where it appears (never converted: ``1e999999`` has no float)."""
+
+    text: str
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_JSON_INT_DIGITS + 1:  # + 1: the sign
+        raise UsageInvalid(
+            f"The body holds a number of more than {MAX_JSON_INT_DIGITS} digits: no field "
+            "takes one."
+        )
+    return int(text)
+
+
+def _json_constant(name: str) -> object:
+    raise UsageInvalid(f"The body is not valid JSON: {name} is not a JSON value.")
 
 
 def _json_body(request: HttpRequest) -> object:
@@ -90,11 +145,28 @@ def _json_body(request: HttpRequest) -> object:
     except UnicodeDecodeError:
         raise UsageInvalid("The body is not UTF-8 text.") from None
     try:
-        return json.loads(text, parse_float=str, parse_constant=lambda name: name)
+        payload = json.loads(
+            text, parse_int=_json_int, parse_float=JsonFraction, parse_constant=_json_constant
+        )
     except json.JSONDecodeError as error:
         raise UsageInvalid(
             f"The body is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
         ) from None
+    except RecursionError:  # the parser follows nesting with the interpreter's stack
+        raise UsageInvalid("The body nests arrays or objects too deeply.") from None
+    return payload
+
+
+def _named_tenant(payload: dict) -> str | None:
+    """The tenant a JSON object names (None when it names none)."""
+    named = payload.get("tenant")
+    if named is not None and not isinstance(named, str):
+        raise UsageInvalid("tenant must be text (the organization's slug).")
+    return named
+
+
+def _shown(name: str, limit: int = 40) -> str:
+    return repr(name if len(name) <= limit else name[:limit] + "…")
 
 
 def _content_type(request: HttpRequest) -> str:
@@ -120,12 +192,14 @@ def usage_post(request: HttpRequest) -> JsonResponse:
         elif kind == "application/json":
             payload = _json_body(request)
             if isinstance(payload, dict):
-                named = payload.get("tenant")
+                named = _named_tenant(payload)
                 if named is not None and named != tenant.slug:
                     return _forbidden()
                 unknown = sorted(set(payload) - {"tenant", "records"})
                 if unknown:
-                    raise UsageInvalid(f"Unknown field {unknown[0]!r}: send records (and tenant).")
+                    raise UsageInvalid(
+                        f"Unknown field {_shown(unknown[0])}: send records (and tenant)."
+                    )
                 payload = payload.get("records")
             if not isinstance(payload, list):
                 raise UsageInvalid(
@@ -156,6 +230,15 @@ def usage_post(request: HttpRequest) -> JsonResponse:
 _AUTHORIZE_FIELDS = {"upn", "call_type", "destination_number", "caller_id", "tenant"}
 
 
+def _is_unicode(text: str) -> bool:
+    """False for text with lone surrogates (``"\\ud800"`` in JSON), which no database stores."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @api_view
 def calls_authorize(request: HttpRequest) -> JsonResponse:
     tenant = request.api_tenant
@@ -163,16 +246,16 @@ def calls_authorize(request: HttpRequest) -> JsonResponse:
         return _error(415, "unsupported_media_type", "Send application/json.")
     try:
         payload = _json_body(request)
+        if not isinstance(payload, dict):
+            raise UsageInvalid("Send a JSON object.")
+        named = _named_tenant(payload)
     except UsageInvalid as error:
         return _error(400, "invalid_request", error.message)
-    if not isinstance(payload, dict):
-        return _error(400, "invalid_request", "Send a JSON object.")
-    named = payload.get("tenant")
     if named is not None and named != tenant.slug:
         return _forbidden()
     unknown = sorted(set(payload) - _AUTHORIZE_FIELDS)
     if unknown:
-        return _error(400, "invalid_request", f"Unknown field {unknown[0]!r}.")
+        return _error(400, "invalid_request", f"Unknown field {_shown(unknown[0])}.")
     problems = []
     for name in ("call_type", "destination_number"):
         if not isinstance(payload.get(name), str) or not payload[name].strip():
@@ -180,6 +263,12 @@ def calls_authorize(request: HttpRequest) -> JsonResponse:
     for name in ("upn", "caller_id"):
         if payload.get(name) is not None and not isinstance(payload[name], str):
             problems.append(f"{name} must be text")
+    for name, limit in _AUTHORIZE_LIMITS.items():
+        value = payload.get(name)
+        if isinstance(value, str) and len(value.strip()) > limit:
+            problems.append(f"{name} is longer than {limit} characters")
+        elif isinstance(value, str) and not _is_unicode(value):
+            problems.append(f"{name} is not valid Unicode text")
     call_type = str(payload.get("call_type") or "").strip().lower()
     if not problems and call_type not in CallType.values:
         problems.append(f"call_type must be one of {', '.join(CallType.values)}")

@@ -60,6 +60,7 @@ from credits.usage.services.summaries import call_summaries_add
 from credits.usage.telephony.rating import Rating, RatingContext, RatingRefused, call_rate
 from credits.usage.telephony.records import (
     CallInput,
+    RecordCode,
     RecordError,
     RecordsMalformed,
     RecordWindow,
@@ -78,7 +79,7 @@ class ChargeAt(StrEnum):
 
 
 class ProblemCode:
-    INVALID_RECORD = "invalid_record"
+    INVALID_RECORD = RecordCode.INVALID  # and the other RecordCode values
     CURRENCY = "currency_mismatch"
     CONFLICT = "conflict"
 

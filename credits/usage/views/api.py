@@ -38,7 +38,7 @@ from credits.usage.services.imports import ChargeAt, usage_import, usage_import_
 
 API_MAX_BODY = 8 * 1024 * 1024
 API_MAX_RECORDS = 10_000
-MAX_JSON_INT_DIGITS = 100  # the longest text field takes 100 characters
+MAX_JSON_INT_DIGITS = 100  # as long as an id given as a number may be (UsageId: 100)
 # The authorization request's text fields, as long as a call record's may be.
 _AUTHORIZE_LIMITS = {"upn": 254, "destination_number": 32, "caller_id": 32, "call_type": 30}
 

@@ -6,6 +6,9 @@ admin.site.site_header = _("Communications Credits backoffice")
 admin.site.site_title = _("Communications Credits backoffice")
 admin.site.index_title = _("Tenants, directory, subscriptions and credits")
 
+handler404 = "accounts.shell.views.page_not_found"
+handler500 = "accounts.shell.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from accounts.forms import ConsoleAuthenticationForm
@@ -28,3 +29,26 @@ def home(request: HttpRequest) -> HttpResponse:
         "home_cards": home_cards_for(request),
     }
     return render(request, "accounts/home.html", context)
+
+
+# Error pages: the shell's templates (templates/404.html, 500.html) for people, JSON for
+# the APIs under /api/, whose callers are programs.
+API_PREFIX = "/api/"
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(
+            {"error": {"code": "not_found", "message": "No API endpoint at this address."}},
+            status=404,
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(
+            {"error": {"code": "server_error", "message": "The server failed; try again."}},
+            status=500,
+        )
+    return defaults.server_error(request)

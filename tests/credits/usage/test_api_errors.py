@@ -12,6 +12,7 @@ from unittest import mock
 import pytest
 
 from accounts.models import Tenant
+from accounts.shell.views import server_error
 from credits.models import CallRecord
 from credits.usage.services.api_tokens import api_token_create
 from tests.credits.calls import (
@@ -244,3 +245,19 @@ def test_a_malformed_query_string_is_a_json_400(client, token, url):
     response = send(client, f"{url}?{query}", token, "[]")
     assert error_of(response, 400) == {"code": "bad_request",
                                        "message": "The request is malformed."}
+
+
+def test_an_unknown_api_address_answers_json_not_an_html_page(client):
+    response = client.get("/api/v1/no-such-endpoint")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "not_found"
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_server_error_under_api_answers_json(rf):
+    response = server_error(rf.get("/api/v1/usage"))
+    assert response.status_code == 500
+    assert json.loads(response.content)["error"]["code"] == "server_error"
+    assert server_error(rf.get("/billing/bills/"))["Content-Type"].startswith("text/html")

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.choices import ProductCode
 
@@ -151,6 +152,28 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant} · {self.product}"
+
+    def clean(self) -> None:
+        """Seats can't drop below the licenses the tenant's users hold."""
+        super().clean()
+        if self.tenant_id is None or self.product_id is None or self.product.unlimited_seats:
+            return
+        assigned = LicenseAssignment.objects.filter(
+            user__tenant_id=self.tenant_id, product_id=self.product_id
+        ).count()
+        if self.seats < assigned:
+            raise ValidationError(
+                {
+                    "seats": ngettext(
+                        "%(assigned)d license of %(product)s is assigned: the subscription "
+                        "can't have fewer licenses. Remove licenses first.",
+                        "%(assigned)d licenses of %(product)s are assigned: the subscription "
+                        "can't have fewer licenses. Remove licenses first.",
+                        assigned,
+                    )
+                    % {"assigned": assigned, "product": self.product}
+                }
+            )
 
 
 class LicenseAssignmentQuerySet(models.QuerySet):

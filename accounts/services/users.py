@@ -28,11 +28,15 @@ def _same_tenant(*, tenant_id: int | None, acting_user: User | None) -> None:
 
 
 def user_set_usage_location(*, user: User, usage_location: str, acting_user: User | None) -> User:
-    """Set (or, for a user without licenses, clear) the country where the user works."""
+    """Set (or, for a user without licenses, clear) the country where the user works.
+
+    Not ``durable``: the backoffice's user form calls it inside its own transaction, so
+    the change and the form's other fields are saved together or not at all.
+    """
     usage_location = usage_location.strip().upper()
     validate_country(usage_location)
     _same_tenant(tenant_id=user.tenant_id, acting_user=acting_user)
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         before = locked.usage_location
         if before == usage_location:

@@ -1,12 +1,13 @@
 """Backoffice pages of billing. Cards, billing profiles, orders and sandbox charges are
 read-only: the payment services write them. Enterprise Agreements are set up here by
-platform staff, as an account team would."""
+platform staff, as an account team would (each change audited)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.backoffice import BackofficeAuditMixin
 from credits.billing import models as pay_models
 from credits.common.admin import ReadOnlyAdminMixin
 
@@ -29,7 +30,7 @@ class PaymentMethodAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(pay_models.EnterpriseAgreement)
-class EnterpriseAgreementAdmin(admin.ModelAdmin):
+class EnterpriseAgreementAdmin(BackofficeAuditMixin, admin.ModelAdmin):
     list_display = ("number", "tenant", "name", "billing_country", "region_label", "is_active")
     list_filter = ("is_active", "billing_country")
     search_fields = ("number", "name", "tenant__name", "tenant__slug")

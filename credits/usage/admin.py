@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.backoffice import BackofficeAuditMixin
 from credits.common.admin import ReadOnlyAdminMixin
 from credits.usage.models.api import ApiToken
 from credits.usage.models.calls import CallDaySummary, CallRecord, MinutePool, TollFreeNumber
@@ -14,7 +15,7 @@ from credits.usage.services.api_tokens import api_token_revoke
 
 
 @admin.register(Rate)
-class RateAdmin(admin.ModelAdmin):
+class RateAdmin(BackofficeAuditMixin, admin.ModelAdmin):
     """Rates are imported with ``manage.py import_rates``; staff may correct one here.
     A rate is never deleted: calls rated with it point at its figures."""
 
@@ -83,7 +84,7 @@ class MinutePoolAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TollFreeNumber)
-class TollFreeNumberAdmin(admin.ModelAdmin):
+class TollFreeNumberAdmin(BackofficeAuditMixin, admin.ModelAdmin):
     """A tenant's toll-free numbers: inbound calls to them are paid from its credits."""
 
     list_display = ("number", "country", "tenant", "label", "created_at")
@@ -101,7 +102,7 @@ def revoke_tokens(modeladmin, request, queryset) -> None:
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(BackofficeAuditMixin, admin.ModelAdmin):
     """Tokens are created with ``manage.py create_api_token`` (the secret is shown there,
     once). The backoffice shows which exist and revokes them; never a secret or a hash."""
 

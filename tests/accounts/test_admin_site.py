@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
+from accounts.backoffice import BackofficeAuditMixin
 from accounts.models import AdminRole, Product
 from accounts.services import audit_record
 from tests.accounts.factories import (
@@ -114,6 +115,32 @@ def test_every_console_model_is_in_the_backoffice():
     ]
     missing = [m._meta.label for m in console_models if not admin.site.is_registered(m)]
     assert missing == []
+
+
+# Pages whose changes go through services that audit them (role_assign, role_unassign).
+SERVICE_AUDITED = {"accounts.RoleAssignment"}
+
+
+def test_every_page_staff_can_edit_audits_their_changes(rf):
+    """An add, change or delete permission means the page records each change
+    (``accounts.backoffice.BackofficeAuditMixin``) or goes through an audited service."""
+    request = rf.get("/admin/")
+    request.user = StaffFactory()
+    editable, unaudited = [], []
+    for model, model_admin in admin.site._registry.items():
+        if not (
+            model_admin.has_add_permission(request)
+            or model_admin.has_change_permission(request)
+            or model_admin.has_delete_permission(request)
+        ):
+            continue
+        editable.append(model._meta.label)
+        if not isinstance(model_admin, BackofficeAuditMixin) and (
+            model._meta.label not in SERVICE_AUDITED
+        ):
+            unaudited.append(model._meta.label)
+    assert unaudited == []
+    assert {"accounts.Tenant", "accounts.User", "credits.EnterpriseAgreement"} <= set(editable)
 
 
 def test_superuser_signs_in_at_the_backoffice(client):

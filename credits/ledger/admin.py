@@ -1,19 +1,38 @@
 """Backoffice pages of the ledger: accounts, lots, entries and lot movements, all
 read-only. Money moves only through ``credits.ledger.services``; a superuser gets 403
-for any add, change or delete."""
+for any add, change or delete.
+
+Staff operations are admin actions that call the ledger's services, each after an
+intermediate page asking for the reason (and the amount): on credit accounts, issue a
+credit (goodwill funds), post a debit correction, suspend and resume; on entries,
+reverse them. The services audit each one.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from credits.common.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from credits.common.admin import (
+    AmountReasonForm,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    ReasonForm,
+    StaffOperationsMixin,
+    operation_confirmed,
+    operation_page,
+)
+from credits.common.formatting import format_money
+from credits.common.money import ZERO
+from credits.exceptions import LedgerError
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry, LotMovement
 from credits.ledger.models.lots import FundLot
+from credits.ledger.selectors import balance_at
+from credits.ledger.services import account_resume, account_suspend, entry_adjust, entry_reverse
 
 
 class FundLotInline(ReadOnlyInline):
@@ -31,8 +50,226 @@ class LotMovementInline(ReadOnlyInline):
     show_change_link = False
 
 
+# ------------------------------------------------------------------ staff operations
+
+
+def _one_account(modeladmin, request, queryset) -> CreditAccount | None:
+    accounts = list(queryset.select_related("tenant")[:2])
+    if len(accounts) != 1:
+        modeladmin.message_user(
+            request, _("Select exactly one credit account for this operation."),
+            messages.WARNING,
+        )
+        return None
+    return accounts[0]
+
+
+def _money_operation(
+    modeladmin, request, queryset, *, action: str, sign: int, title: str, intro: str,
+    submit_label: str,
+):
+    """Issue a credit (``sign`` +1) or a debit correction (-1) through ``entry_adjust``."""
+    account = _one_account(modeladmin, request, queryset)
+    if account is None:
+        return None
+    confirmed = operation_confirmed(request)
+    form = AmountReasonForm(request.POST if confirmed else None, currency=account.currency)
+    if confirmed and form.is_valid():
+        amount = form.cleaned_data["amount"]
+        key = f"backoffice:{action}:{form.cleaned_data['token']}"
+        replayed = LedgerEntry.objects.filter(account=account, idempotency_key=key).first()
+        if sign > 0 and account.is_closed and replayed is None:
+            form.add_error(
+                None,
+                _("The credit account of %(tenant)s is closed: it takes no new funds.")
+                % {"tenant": account.tenant},
+            )
+        else:
+            try:
+                entry = entry_adjust(
+                    account=account, amount=amount * sign, currency=account.currency,
+                    memo=form.cleaned_data["reason"], idempotency_key=key,
+                    acting_user=request.user,
+                )
+            except LedgerError as error:
+                form.add_error("amount" if sign < 0 else None, error.message)
+            else:
+                _report_adjustment(modeladmin, request, account, entry, replayed is not None)
+                return None
+    usable = max(balance_at(account=account), ZERO)
+    return operation_page(
+        modeladmin, request, [account], form=form, action=action, title=title, intro=intro,
+        submit_label=submit_label,
+        details=[
+            (_("Balance"), format_money(account.balance, account.currency, exact=True)),
+            (_("Usable funds"), format_money(usable, account.currency, exact=True)),
+            (_("Status"), account.get_status_display()),
+        ],
+    )
+
+
+def _report_adjustment(modeladmin, request, account, entry: LedgerEntry, replayed: bool) -> None:
+    amount = format_money(abs(entry.amount), account.currency)
+    if replayed:
+        modeladmin.message_user(
+            request,
+            _("Entry #%(entry)s was already posted from this page: nothing was posted again.")
+            % {"entry": entry.pk},
+            messages.WARNING,
+        )
+    elif entry.amount > 0:
+        modeladmin.message_user(
+            request,
+            _(
+                "Issued a credit of %(amount)s to %(tenant)s (entry #%(entry)s): a new lot "
+                "expiring on %(expires)s. The balance is %(balance)s."
+            )
+            % {
+                "amount": amount, "tenant": account.tenant, "entry": entry.pk,
+                "expires": f"{entry.lot.expires_at:%Y-%m-%d}",
+                "balance": format_money(account.balance, account.currency, exact=True),
+            },
+            messages.SUCCESS,
+        )
+    else:
+        modeladmin.message_user(
+            request,
+            _(
+                "Took %(amount)s from %(tenant)s (entry #%(entry)s). The balance is "
+                "%(balance)s."
+            )
+            % {
+                "amount": amount, "tenant": account.tenant, "entry": entry.pk,
+                "balance": format_money(account.balance, account.currency, exact=True),
+            },
+            messages.SUCCESS,
+        )
+
+
+@admin.action(description=_("Issue a credit (goodwill funds)…"), permissions=["staff_operation"])
+def issue_credit(modeladmin, request, queryset):
+    return _money_operation(
+        modeladmin, request, queryset, action="issue_credit", sign=1,
+        title=_("Issue a credit"),
+        intro=_(
+            "Goodwill funds: a new lot of the amount, expiring 12 months from now, posted as "
+            "an adjustment. A deficit is covered first."
+        ),
+        submit_label=_("Issue the credit"),
+    )
+
+
+@admin.action(description=_("Post a debit correction…"), permissions=["staff_operation"])
+def debit_correction(modeladmin, request, queryset):
+    return _money_operation(
+        modeladmin, request, queryset, action="debit_correction", sign=-1,
+        title=_("Post a debit correction"),
+        intro=_(
+            "Takes the amount from the funds expiring first, posted as an adjustment. It "
+            "can't take more than the usable funds."
+        ),
+        submit_label=_("Post the correction"),
+    )
+
+
+def _status_operation(
+    modeladmin, request, queryset, *, action: str, service, title: str, intro: str,
+    submit_label: str, done: str, unchanged: str,
+):
+    accounts = list(queryset.select_related("tenant"))
+    confirmed = operation_confirmed(request)
+    form = ReasonForm(request.POST if confirmed else None)
+    if confirmed and form.is_valid():
+        for account in accounts:
+            try:
+                changed = service(
+                    account=account, reason=form.cleaned_data["reason"], acting_user=request.user
+                )
+            except LedgerError as error:
+                modeladmin.message_user(request, error.message, messages.ERROR)
+            else:
+                level = messages.SUCCESS if changed else messages.WARNING
+                message = done if changed else unchanged
+                modeladmin.message_user(request, message % {"tenant": account.tenant}, level)
+        return None
+    return operation_page(
+        modeladmin, request, accounts, form=form, action=action, title=title, intro=intro,
+        submit_label=submit_label,
+    )
+
+
+@admin.action(description=_("Suspend the selected accounts…"), permissions=["staff_operation"])
+def suspend_accounts(modeladmin, request, queryset):
+    return _status_operation(
+        modeladmin, request, queryset, action="suspend_accounts", service=account_suspend,
+        title=_("Suspend credit accounts"),
+        intro=_(
+            "A suspended account starts no new paid calls; funds, charges already made and "
+            "expiries still post."
+        ),
+        submit_label=_("Suspend"),
+        done=_("The credit account of %(tenant)s is suspended."),
+        unchanged=_("The credit account of %(tenant)s was already suspended."),
+    )
+
+
+@admin.action(description=_("Resume the selected accounts…"), permissions=["staff_operation"])
+def resume_accounts(modeladmin, request, queryset):
+    return _status_operation(
+        modeladmin, request, queryset, action="resume_accounts", service=account_resume,
+        title=_("Resume credit accounts"),
+        intro=_("A resumed account is active again: paid calls may start."),
+        submit_label=_("Resume"),
+        done=_("The credit account of %(tenant)s is active again."),
+        unchanged=_("The credit account of %(tenant)s was already active."),
+    )
+
+
+@admin.action(description=_("Reverse the selected entries…"), permissions=["staff_operation"])
+def reverse_entries(modeladmin, request, queryset):
+    """Post each entry's opposite through ``entry_reverse``, with the reason as memo."""
+    entries = list(queryset.select_related("account__tenant").order_by("pk"))
+    confirmed = operation_confirmed(request)
+    form = ReasonForm(request.POST if confirmed else None)
+    if confirmed and form.is_valid():
+        token = form.cleaned_data["token"]
+        for entry in entries:
+            key = f"backoffice:reverse:{token}:{entry.pk}"
+            replayed = LedgerEntry.objects.filter(
+                account_id=entry.account_id, idempotency_key=key
+            ).exists()
+            try:
+                reversal = entry_reverse(
+                    entry=entry, memo=form.cleaned_data["reason"], idempotency_key=key,
+                    acting_user=request.user,
+                )
+            except LedgerError as error:
+                modeladmin.message_user(request, error.message, messages.ERROR)
+                continue
+            if replayed:
+                message = _("Entry #%(entry)s was already reversed from this page (entry "
+                            "#%(reversal)s): nothing was posted again.")
+                level = messages.WARNING
+            else:
+                message = _("Entry #%(entry)s is reversed by entry #%(reversal)s.")
+                level = messages.SUCCESS
+            modeladmin.message_user(
+                request, message % {"entry": entry.pk, "reversal": reversal.pk}, level
+            )
+        return None
+    return operation_page(
+        modeladmin, request, entries, form=form, action="reverse_entries",
+        title=_("Reverse ledger entries"),
+        intro=_(
+            "Each entry gets a reversing entry of the opposite amount pointing at it; the "
+            "reason is its memo. Expiries and reversals can't be reversed."
+        ),
+        submit_label=_("Reverse"),
+    )
+
+
 @admin.register(CreditAccount)
-class CreditAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CreditAccountAdmin(StaffOperationsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "tenant", "currency", "balance", "deficit", "status", "auto_recharge_enabled",
         "recharge_amount", "recharge_trigger", "last_posted_at",
@@ -47,6 +284,7 @@ class CreditAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     fields = readonly_fields
     inlines = (FundLotInline,)
+    actions = (issue_credit, debit_correction, suspend_accounts, resume_accounts)
 
 
 class LotStateFilter(admin.SimpleListFilter):
@@ -98,7 +336,7 @@ class FundLotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LedgerEntryAdmin(StaffOperationsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "id", "created_at", "account", "kind", "amount", "balance_after", "lot",
         "reference_display", "acting_user", "idempotency_key",
@@ -118,6 +356,7 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     fields = readonly_fields
     inlines = (LotMovementInline,)
+    actions = (reverse_entries,)
 
     @admin.display(description=_("reference"), ordering="reference_id")
     def reference_display(self, entry: LedgerEntry) -> str:

@@ -57,6 +57,9 @@ Rules
   account.
 - Admin-initiated changes are audited (``accounts`` audit log) in the same transaction:
   fundings with an acting user, and every adjustment and reversal.
+- **Status.** ``account_suspend`` and ``account_resume`` change an account's status under
+  the same lock, audited with the reason; they move no money. A closed account stays
+  closed.
 """
 
 from __future__ import annotations
@@ -98,7 +101,7 @@ from credits.ledger.checks import (
     request_fingerprint,
     texts_check,
 )
-from credits.ledger.choices import REVERSIBLE_KINDS, EntryKind, FundSource
+from credits.ledger.choices import REVERSIBLE_KINDS, CreditAccountStatus, EntryKind, FundSource
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import FUNDING_KIND, LedgerEntry, LotMovement
 from credits.ledger.models.lots import FundLot
@@ -108,6 +111,8 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 __all__ = [
+    "account_resume",
+    "account_suspend",
     "balance_at",
     "entry_adjust",
     "entry_reverse",
@@ -468,7 +473,58 @@ def funds_expire_due(*, at: datetime | None = None) -> int:
     return written
 
 
+def account_suspend(*, account: CreditAccount, reason: str, acting_user: User | None) -> bool:
+    """Suspend an active credit account: no new paid calls may start (the call
+    authorization decides); the ledger still posts. Returns whether the status changed
+    (an already suspended account is left as it is); a closed account is refused."""
+    return _status_change(
+        account, to=CreditAccountStatus.SUSPENDED, reason=reason, acting_user=acting_user,
+        action="credits.account_suspend",
+    )
+
+
+def account_resume(*, account: CreditAccount, reason: str, acting_user: User | None) -> bool:
+    """Make a suspended credit account active again. Returns whether the status changed
+    (an active account is left as it is); a closed account can't be resumed."""
+    return _status_change(
+        account, to=CreditAccountStatus.ACTIVE, reason=reason, acting_user=acting_user,
+        action="credits.account_resume",
+    )
+
+
 # ------------------------------------------------------------------------------ internals
+
+
+def _status_change(
+    account: CreditAccount, *, to: str, reason: str, acting_user: User | None, action: str
+) -> bool:
+    """Change the account's status under its lock, audited before → after with the
+    reason, in one transaction."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise LedgerError("Changing a credit account's status needs a reason.")
+    (reason,) = texts_check(memo=reason.strip())
+    with transaction.atomic():
+        locked = _lock(account)
+        actor_check(locked, acting_user)
+        before = locked.status
+        if locked.is_closed:
+            verb = "resumed" if to == CreditAccountStatus.ACTIVE else "suspended"
+            raise AccountClosed(
+                f"The credit account of {locked.tenant} is closed: it can't be {verb}."
+            )
+        if before == to:
+            changed = False
+        else:
+            CreditAccount.objects.filter(pk=locked.pk).update(status=to)
+            locked.status = to
+            audit_record(
+                tenant=locked.tenant, actor=acting_user, action=action,
+                target=f"Credit account {locked.pk}",
+                before={"status": before}, after={"status": to, "reason": reason},
+            )
+            changed = True
+    _sync(account, locked)
+    return changed
 
 
 @dataclass

@@ -13,7 +13,10 @@ from django.db.migrations.executor import MigrationExecutor
 BEFORE = [("credits", "0007_report_export"), ("accounts", "0003_service_requests")]
 AFTER = [("credits", "0008_recharge_trigger_below_amount")]
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback, as the other tests that commit: the flush after the test then
+# leaves the tables empty instead of re-creating content types, which the next test with
+# serialized rollback (a browser test on the same worker) would meet as duplicates.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _migrate(targets):

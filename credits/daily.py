@@ -1,5 +1,7 @@
-"""The daily jobs: the expiry run, the expiry reminders, recovery of stale recharges, the
-emails that could not be delivered, and the deletion of report exports older than a day.
+"""The daily jobs: the expiry run, the expiry reminders, recovery of interrupted payments
+(a backstop: the workers recover them every minute, and a run here queues that recovery
+again if it was ever lost), the emails that could not be delivered, and the deletion of
+report exports older than a day.
 
 Run once a day by ``manage.py run_daily_jobs`` (cron or a systemd timer); running it
 again the same day changes nothing (expiries are per lot, reminders once per threshold).
@@ -12,7 +14,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credits.billing.services.auto_recharge import recharges_recover
+from credits.billing.services.recovery import payments_recover
 from credits.common.formatting import format_money, tenant_locale
 from credits.ledger.choices import CreditAccountStatus
 from credits.ledger.models.lots import FundLot
@@ -64,10 +66,12 @@ def expiry_reminders_send(*, at: datetime | None = None) -> int:
 
 def daily_jobs_run(*, at: datetime | None = None) -> dict:
     now = at or timezone.now()
+    recovered = payments_recover(at=now)
     return {
         "expired_entries": funds_expire_due(at=now),
         "reminders": expiry_reminders_send(at=now),
-        "recharges_recovered": recharges_recover(at=now),
+        "recharges_recovered": recovered["recharges"],
+        "orders_recovered": recovered["reconciled"],
         "notifications_retried": notifications_retry(at=now),
         "exports_deleted": report_exports_delete_expired(at=now),
     }

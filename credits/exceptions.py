@@ -151,6 +151,19 @@ class PaymentDeclined(CreditsError):
         self.failure_code = failure_code
 
 
+class PaymentPending(CreditsError):
+    """The gateway didn't answer (a timeout, an outage, an error of its own), so the
+    payment's outcome is unknown and the order stays pending. Trying again with the same
+    order charges at most once; the workers' recovery settles it within minutes
+    (docs/operations.md). ``order`` is that order."""
+
+    code = "payment_pending"
+
+    def __init__(self, message: str, *, order) -> None:
+        super().__init__(message)
+        self.order = order
+
+
 class PaymentMethodInUse(CreditsError):
     """A card that pays for the subscription can't be removed until another one does."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from credits.billing.services.auto_recharge import recharge_pay
+from credits.billing.services.recovery import payments_recover
 from credits.common.jobs import registered
 from credits.daily import daily_jobs_run
 from credits.notifications.services import notification_send
@@ -22,6 +23,14 @@ from credits.reports.services import report_export_run
 @task()
 def recharge_pay_task(order_id: int) -> str:
     return recharge_pay(order_id=order_id).status
+
+
+@registered
+@task()
+def payments_recover_task(generation: int | None = None) -> dict:
+    """The recurring recovery of interrupted payments; it queues its own next run
+    (credits.billing.services.schedule)."""
+    return payments_recover(generation=generation)
 
 
 @registered

@@ -290,6 +290,15 @@ class Order(models.Model):
     )
     created_at = models.DateTimeField(_("placed at"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    last_reconciled_at = models.DateTimeField(
+        _("last checked with the gateway"), null=True, blank=True,
+        help_text=_("When the order was last reconciled with the gateway's record of its "
+                    "charge (by the recovery or the Reconcile action)."),
+    )
+    reconcile_note = models.CharField(
+        _("reconciliation note"), max_length=300, blank=True,
+        help_text=_("Why a pending order is still pending after its last check."),
+    )
 
     objects = OrderQuerySet.as_manager()
 
@@ -351,6 +360,29 @@ class Order(models.Model):
     @property
     def failed(self) -> bool:
         return self.status == OrderStatus.FAILED
+
+
+# ---------------------------------------------------------------------- recurring jobs
+
+
+class RecurringJob(models.Model):
+    """A background job that schedules its own next run (the recovery of interrupted
+    payments, ``credits.billing.services.schedule``). The row is what keeps it single:
+    whoever schedules a run locks it and bumps ``generation``, and a queued run whose
+    generation is no longer the row's stops without doing anything."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    generation = models.PositiveBigIntegerField(_("generation"), default=0)
+    next_run_at = models.DateTimeField(_("next run at"), null=True, blank=True)
+    last_run_at = models.DateTimeField(_("last run at"), null=True, blank=True)
+    last_summary = models.JSONField(_("last run's summary"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("recurring job")
+        verbose_name_plural = _("recurring jobs")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 # ----------------------------------------------------------------------- sandbox charges

@@ -16,6 +16,13 @@ are written) and, after the commit, enqueues ``recharge_pay``, which pays it thr
 one payment path (``orders.order_pay``, keyed by the order): funds appear only once the
 gateway said yes. A recharge that leaves the balance still below the trigger does not
 start another: the next one is due at the next charge.
+
+**Recovery.** A recharge whose payment was interrupted stays pending, and while it does
+no other starts (single-flight). The workers' recovery settles it
+(``credits.billing.services.recovery``) with ``recharge_reconcile``, which also sends its
+email; a recharge check that meets a recharge pending for over ``STALE_AFTER`` asks for
+that recovery at once. An email lost to a crash between the payment and the email is
+sent by the recovery too (``recharges_notify_missing``).
 """
 
 from __future__ import annotations
@@ -35,17 +42,21 @@ from credits.billing.gateway import get_gateway as _default_gateway
 from credits.billing.models import BillingProfile, Order
 from credits.billing.services import orders
 from credits.billing.services.checks import Payment
+from credits.billing.services.schedule import RECOVERY_INTERVAL, STALE_AFTER, recovery_schedule
 from credits.common.dates import month_start
 from credits.common.formatting import format_money, tenant_locale
 from credits.common.jobs import enqueue_after_commit
-from credits.exceptions import PaymentDeclined
+from credits.exceptions import PaymentDeclined, PaymentPending
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.lots import FundLot
 from credits.notifications.choices import NotificationKind
+from credits.notifications.models import Notification
 from credits.notifications.services import notification_create
 
 BACKOFF = timedelta(hours=6)
 MAX_FAILURES_PER_DAY = 3
+# How far back the recovery looks for a finished recharge whose email was never written.
+NOTIFY_WITHIN = timedelta(days=1)
 
 
 def _money(amount: Decimal, currency: str, tenant) -> str:
@@ -130,7 +141,12 @@ def recharge_check(*, account: CreditAccount, at: datetime | None = None) -> Ord
         if profile is None:
             return None
         recharges = Order.objects.filter(tenant_id=locked.tenant_id, kind=OrderKind.AUTO_RECHARGE)
-        if recharges.filter(status=OrderStatus.PENDING).exists():
+        pending = recharges.filter(status=OrderStatus.PENDING)
+        pending_since = pending.values_list("created_at", flat=True).first()
+        if pending_since is not None:
+            if now - pending_since >= STALE_AFTER:
+                # Its payment was interrupted: have the workers settle it now.
+                recovery_schedule(delay=timedelta(0))
             return None
         if _backing_off(locked, profile, now):
             return None
@@ -164,7 +180,8 @@ def recharge_check(*, account: CreditAccount, at: datetime | None = None) -> Ord
 
 
 def recharge_pay(*, order_id: int, gateway: PaymentGateway | None = None) -> Order:
-    """Pay a pending auto-recharge keyed by the order, then tell the admins."""
+    """Pay a pending auto-recharge keyed by the order, then tell the admins. When the
+    gateway doesn't answer, the order stays pending for the recovery to settle."""
     gateway = gateway or _default_gateway()
     order = Order.objects.select_related("payment_method", "tenant").get(pk=order_id)
     if order.status != OrderStatus.PENDING:
@@ -173,6 +190,26 @@ def recharge_pay(*, order_id: int, gateway: PaymentGateway | None = None) -> Ord
         order = orders.order_pay(order, gateway=gateway)
     except PaymentDeclined as declined:
         order = declined.order
+    except PaymentPending as pending:
+        return pending.order
+    recharge_notify(order)
+    return order
+
+
+def recharge_reconcile(
+    order: Order, *, gateway: PaymentGateway | None = None, at: datetime | None = None
+) -> Order:
+    """Settle a pending auto-recharge with the gateway (``orders.order_reconcile``), then
+    tell the admins how it ended (nothing while it stays pending)."""
+    order = orders.order_reconcile(order, gateway=gateway, at=at)
+    recharge_notify(order)
+    return order
+
+
+def recharge_notify(order: Order) -> None:
+    """Email the admins how an auto-recharge ended: once per order (the notification's
+    key), however many times it is called; nothing for a pending one."""
+    if order.status == OrderStatus.FAILED:
         notification_create(
             tenant=order.tenant, kind=NotificationKind.RECHARGE_FAILED,
             dedupe_key=f"recharge_failed:{order.pk}",
@@ -185,8 +222,7 @@ def recharge_pay(*, order_id: int, gateway: PaymentGateway | None = None) -> Ord
                   "auto-recharge is tried again once it changes."),
             ],
         )
-        return order
-    if order.status == OrderStatus.SUCCEEDED:
+    elif order.status == OrderStatus.SUCCEEDED:
         account = CreditAccount.objects.get(tenant_id=order.tenant_id)
         notification_create(
             tenant=order.tenant, kind=NotificationKind.RECHARGE_SUCCEEDED,
@@ -200,14 +236,43 @@ def recharge_pay(*, order_id: int, gateway: PaymentGateway | None = None) -> Ord
                    "balance": _money(account.balance, account.currency, order.tenant)},
             ],
         )
-    return order
 
 
-def recharges_recover(*, at: datetime | None = None) -> int:
-    """Pay again auto-recharges left pending by a crashed worker (same gateway key)."""
+def recharges_recover(*, at: datetime | None = None, gateway: PaymentGateway | None = None) -> int:
+    """Settle the auto-recharges left pending for over ``STALE_AFTER`` (a crashed worker,
+    a gateway that didn't answer) with ``recharge_reconcile``; returns how many it tried."""
+    gateway = gateway or _default_gateway()
     stale = orders.orders_stale(at=at).filter(kind=OrderKind.AUTO_RECHARGE)
     count = 0
-    for pk in list(stale.values_list("pk", flat=True)):
-        recharge_pay(order_id=pk)
+    for order in stale.select_related("payment_method", "tenant"):
+        recharge_reconcile(order, gateway=gateway, at=at)
         count += 1
     return count
+
+
+def recharges_notify_missing(*, at: datetime | None = None) -> int:
+    """Email the admins about auto-recharges finished in the last day whose email was
+    never written (the worker died between the payment and the email); returns how many.
+    A recharge finished within the last ``RECOVERY_INTERVAL`` is left to its worker."""
+    now = at or timezone.now()
+    finished = Order.objects.filter(
+        kind=OrderKind.AUTO_RECHARGE,
+        status__in=[OrderStatus.SUCCEEDED, OrderStatus.FAILED],
+        completed_at__gte=now - NOTIFY_WITHIN,
+        completed_at__lt=now - RECOVERY_INTERVAL,
+    ).select_related("tenant")
+    keys = {_notification_key(order): order for order in finished}
+    if not keys:
+        return 0
+    written = set(
+        Notification.objects.filter(dedupe_key__in=list(keys)).values_list("dedupe_key", flat=True)
+    )
+    missing = [order for key, order in keys.items() if key not in written]
+    for order in missing:
+        recharge_notify(order)
+    return len(missing)
+
+
+def _notification_key(order: Order) -> str:
+    prefix = "recharge_succeeded" if order.status == OrderStatus.SUCCEEDED else "recharge_failed"
+    return f"{prefix}:{order.pk}"

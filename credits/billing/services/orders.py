@@ -22,16 +22,24 @@
 order charges once); the same key with other details raises ``OrderConflict``. A
 *pending* order found again is paid again with the same gateway key, which the gateway
 answers from its first result, so a crash between the charge and the completion heals on
-retry without charging twice; an order left pending for over ``STALE_AFTER`` is finished
-the same way before the tenant's next order (``orders_recover``). Invoice and Enterprise
-Agreement orders are billed later (on the invoice or through the agreement), so they
-complete at once.
+retry without charging twice. Invoice and Enterprise Agreement orders are billed later
+(on the invoice or through the agreement), so they complete at once.
+
+**Unknown outcomes and recovery.** When the gateway doesn't answer (``GatewayUnavailable``,
+a timeout, any error of its own) the order stays *pending* with a note and
+``PaymentPending`` is raised: the admin is told so and may try again (``order_retry``,
+the same order and key). ``order_reconcile`` settles a pending order from the gateway's
+record of its charge (``charge_status`` by the order's key); the workers run it for every
+order pending for over ``STALE_AFTER`` (``credits.billing.services.schedule``), the
+tenant's next order does it first (``orders_recover``), and staff can run it from the
+backoffice (Reconcile with the gateway).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -43,7 +51,13 @@ from django.utils.translation import gettext as _
 from accounts.models import Product, Subscription, SubscriptionStatus, Tenant
 from accounts.services import audit_record
 from credits.billing.choices import OrderKind, OrderStatus, PaymentType
-from credits.billing.gateway import CardError, ChargeResult, PaymentGateway, SavedCard
+from credits.billing.gateway import (
+    CardError,
+    ChargeResult,
+    GatewayUnavailable,
+    PaymentGateway,
+    SavedCard,
+)
 from credits.billing.gateway import get_gateway as _default_gateway
 from credits.billing.models import Order
 from credits.billing.rules import (
@@ -59,6 +73,7 @@ from credits.billing.services.recharge_settings import (
     billing_profile_write,
     recharge_settings_write,
 )
+from credits.billing.services.schedule import STALE_AFTER, recovery_schedule
 from credits.common.fingerprints import fingerprint as content_fingerprint
 from credits.exceptions import (
     CreditsAlreadySetUp,
@@ -66,6 +81,7 @@ from credits.exceptions import (
     OrderConflict,
     OrderError,
     PaymentDeclined,
+    PaymentPending,
 )
 from credits.ledger import services as ledger
 from credits.ledger.choices import FundSource
@@ -86,8 +102,7 @@ MEMO = {
     OrderKind.AUTO_RECHARGE: "Auto-recharge: the balance fell below the trigger amount",
 }
 KEY_MAX_LENGTH = 200
-# A pending order older than this was abandoned by a crashed request: finish it first.
-STALE_AFTER = timedelta(minutes=10)
+log = logging.getLogger(__name__)
 
 
 def order_fingerprint(
@@ -186,18 +201,13 @@ def order_place(
 def orders_recover(
     *, tenant: Tenant, gateway: PaymentGateway | None = None, at: datetime | None = None
 ) -> list[Order]:
-    """Finish the tenant's orders left *pending* for over ``STALE_AFTER`` (the process
-    placing them died between recording and completing them): each is paid again with
-    its own gateway key, which the gateway answers from the first attempt, so nothing is
-    charged twice. Returns them, now succeeded or failed."""
+    """Settle the tenant's orders left *pending* for over ``STALE_AFTER`` (the process
+    placing them was interrupted) with ``order_reconcile``: nothing is charged twice.
+    Returns them as they now stand (succeeded, failed, or still pending when the gateway
+    can't tell yet)."""
     gateway = gateway or _default_gateway()
-    finished = []
-    for order in orders_stale(at=at).filter(tenant=tenant).select_related("payment_method"):
-        try:
-            finished.append(order_pay(order, gateway=gateway))
-        except PaymentDeclined as declined:
-            finished.append(declined.order)
-    return finished
+    stale = orders_stale(at=at).filter(tenant=tenant).select_related("payment_method", "tenant")
+    return [order_reconcile(order, gateway=gateway, at=at) for order in stale]
 
 
 def orders_stale(*, at: datetime | None = None) -> QuerySet[Order]:
@@ -311,7 +321,11 @@ def order_pending_create(
     ``order_pay``. ``payment`` is already checked and names a saved card, if any.
 
     Raises ``IntegrityError`` when the database refuses it (the same idempotency key, or
-    a second pending auto-recharge of the tenant); callers decide what that means."""
+    a second pending auto-recharge of the tenant); callers decide what that means.
+
+    The recovery of interrupted payments is queued in the same transaction when it isn't
+    already (``credits.billing.services.schedule``), so no pending order goes unwatched."""
+    recovery_schedule()
     return Order.objects.create(
         tenant=tenant,
         kind=kind,
@@ -343,7 +357,11 @@ def order_pay(order: Order, *, gateway: PaymentGateway | None = None) -> Order:
     """Pay a *pending* order through the gateway, keyed by the order (a retry charges
     once), then complete it (the ledger adds the funds) or mark it failed and raise
     ``PaymentDeclined``. Invoice and Enterprise Agreement orders complete at once. An
-    order that is no longer pending is returned as it stands."""
+    order that is no longer pending is returned as it stands.
+
+    When the gateway doesn't answer (``GatewayUnavailable``, or any other error it
+    raises) the charge may or may not have happened: the order stays pending with a note
+    and ``PaymentPending`` is raised; ``order_retry`` or ``order_reconcile`` settle it."""
     gateway = gateway or _default_gateway()
     if order.payment_type != PaymentType.CARD:
         return _complete(order, charge_id="")
@@ -361,10 +379,130 @@ def order_pay(order: Order, *, gateway: PaymentGateway | None = None) -> Order:
         result = ChargeResult(
             succeeded=False, failure_code=error.code, failure_message=error.message
         )
+    except Exception as error:  # noqa: BLE001 - whatever the gateway raised, the outcome is unknown
+        log.warning("Order %s: the gateway did not answer the charge: %r", order.number, error)
+        pending = _note(order, _gateway_silent(error))
+        raise _pending(pending) from error
     if not result.succeeded:
         failed = _fail(order, result)
         raise _declined(failed)
     return _complete(order, charge_id=result.charge_id)
+
+
+def _gateway_silent(error: Exception) -> str:
+    what = _("did not answer") if isinstance(error, GatewayUnavailable) else _("failed")
+    return _("The payment gateway %(what)s (%(error)s): the outcome of the charge is unknown.") % {
+        "what": what, "error": type(error).__name__,
+    }
+
+
+def _pending(order: Order) -> PaymentPending:
+    return PaymentPending(
+        _(
+            "The payment of order %(number)s isn't confirmed yet: the payment provider didn't "
+            "answer in time, so the order is pending. Try again to check it: the same order "
+            "is used, so nothing is charged twice. Otherwise it is settled automatically "
+            "within a few minutes."
+        )
+        % {"number": order.number},
+        order=order,
+    )
+
+
+def _note(order: Order, note: str, *, checked_at: datetime | None = None) -> Order:
+    """Write why a pending order is still pending (and when it was last checked)."""
+    fields: dict[str, object] = {"reconcile_note": note[:300]}
+    if checked_at is not None:
+        fields["last_reconciled_at"] = checked_at
+    Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING).update(**fields)
+    for name, value in fields.items():
+        setattr(order, name, value)
+    return order
+
+
+# ------------------------------------------------------------------------- reconciling
+
+
+def order_reconcile(
+    order: Order, *, gateway: PaymentGateway | None = None, at: datetime | None = None
+) -> Order:
+    """Settle a *pending* order from the gateway's record of its charge, asked by the
+    order's idempotency key (``charge_status``); returns the order as it now stands.
+
+    - the charge succeeded: the order completes (the funds are added once, keyed by the
+      order, as ``order_pay`` does);
+    - the charge failed: the order is marked failed with the reason;
+    - no charge with that key: the payment never reached the gateway. Once the order is
+      older than ``STALE_AFTER`` it is paid now through ``order_pay`` with the same key
+      (the admin placed it, or auto-recharge started it, and nothing was charged; the key
+      makes it one charge even if the first attempt arrives late). A younger one is left
+      alone: its request may still be paying it;
+    - the gateway can't tell (unavailable, an error): the order stays pending with a note,
+      to be checked again later.
+
+    Invoice and Enterprise Agreement orders complete at once (no card charge). An order
+    that is no longer pending is returned as it stands."""
+    gateway = gateway or _default_gateway()
+    now = at or timezone.now()
+    order = Order.objects.select_related("payment_method", "tenant").get(pk=order.pk)
+    if order.status != OrderStatus.PENDING:
+        return order
+    if order.payment_type != PaymentType.CARD:
+        return _complete(order, charge_id="", checked_at=now)
+    try:
+        result = gateway.charge_status(gateway_key(order))
+    except Exception as error:  # noqa: BLE001 - GatewayUnavailable or any error: unknown
+        log.warning("Order %s: the gateway could not tell the charge's status: %r",
+                    order.number, error)
+        return _note(
+            order,
+            _("The payment gateway could not tell the charge's status (%(error)s); checked "
+              "again later.") % {"error": type(error).__name__},
+            checked_at=now,
+        )
+    if result is not None:
+        if result.succeeded:
+            return _complete(order, charge_id=result.charge_id, checked_at=now)
+        return _fail(order, result, checked_at=now)
+    if now - order.created_at < STALE_AFTER:
+        return _note(
+            order,
+            _("No charge yet: the payment may still be in progress; checked again later."),
+            checked_at=now,
+        )
+    _note(order, _("No charge at the gateway: the payment was interrupted before it; "
+                   "paid now with the same key."), checked_at=now)
+    try:
+        return order_pay(order, gateway=gateway)
+    except (PaymentDeclined, PaymentPending) as outcome:
+        return outcome.order
+
+
+def order_retry(
+    *, tenant: Tenant, idempotency_key: str, gateway: PaymentGateway | None = None
+) -> Order:
+    """Try again the order placed with a form's token, after its payment was left
+    pending: the same order and the same gateway key, so nothing is charged twice.
+    Returns it succeeded; raises ``PaymentDeclined`` (failed), ``PaymentPending`` (the
+    gateway still can't tell) or ``OrderError`` (the token placed no order)."""
+    gateway = gateway or _default_gateway()
+    order = order_find(tenant=tenant, idempotency_key=_key_check(idempotency_key))
+    if order is None:
+        raise OrderError(_("This form has expired. Start the purchase again."))
+    if order.status == OrderStatus.PENDING:
+        return order_pay(order, gateway=gateway)
+    if order.status == OrderStatus.FAILED:
+        raise _declined(order)
+    return order
+
+
+def order_find(*, tenant: Tenant, idempotency_key: str) -> Order | None:
+    """The tenant's order placed with this idempotency key (a form's token), if any."""
+    return (
+        Order.objects.select_related("payment_method", "tenant")
+        .filter(tenant=tenant, idempotency_key=idempotency_key)
+        .first()
+    )
 
 
 def _declined(order: Order) -> PaymentDeclined:
@@ -383,7 +521,7 @@ def _lock_pending(order: Order) -> Order | None:
     return locked if locked.status == OrderStatus.PENDING else None
 
 
-def _complete(order: Order, *, charge_id: str) -> Order:
+def _complete(order: Order, *, charge_id: str, checked_at: datetime | None = None) -> Order:
     with transaction.atomic():
         locked = _lock_pending(order)
         if locked is None:
@@ -414,7 +552,12 @@ def _complete(order: Order, *, charge_id: str) -> Order:
         locked.ledger_entry = entry
         locked.gateway_charge_id = charge_id
         locked.completed_at = timezone.now()
-        locked.save(update_fields=["status", "ledger_entry", "gateway_charge_id", "completed_at"])
+        locked.reconcile_note = ""
+        locked.last_reconciled_at = checked_at or locked.last_reconciled_at
+        locked.save(update_fields=[
+            "status", "ledger_entry", "gateway_charge_id", "completed_at", "reconcile_note",
+            "last_reconciled_at",
+        ])
         audit_record(
             tenant=tenant, actor=actor, action="credits.order_succeeded",
             target=f"Order {locked.number}",
@@ -430,7 +573,7 @@ def _complete(order: Order, *, charge_id: str) -> Order:
     return locked
 
 
-def _fail(order: Order, result: ChargeResult) -> Order:
+def _fail(order: Order, result: ChargeResult, *, checked_at: datetime | None = None) -> Order:
     with transaction.atomic():
         locked = _lock_pending(order)
         if locked is None:
@@ -442,9 +585,12 @@ def _fail(order: Order, result: ChargeResult) -> Order:
         )[:500]
         locked.gateway_charge_id = result.charge_id
         locked.completed_at = timezone.now()
+        locked.reconcile_note = ""
+        locked.last_reconciled_at = checked_at or locked.last_reconciled_at
         locked.save(
             update_fields=[
                 "status", "failure_code", "failure_reason", "gateway_charge_id", "completed_at",
+                "reconcile_note", "last_reconciled_at",
             ]
         )
         if locked.card_added and locked.payment_method is not None:

@@ -1,4 +1,5 @@
-/* Billing pages: conditional payment fields, the auto-recharge switch, the balance chart. */
+/* Billing pages: conditional payment fields, the auto-recharge switch, the balance chart,
+   and payment forms that never hang on "Processing payment…". */
 (function () {
   "use strict";
 
@@ -132,6 +133,38 @@
       if (!first.hasAttribute("tabindex")) { first.setAttribute("tabindex", "-1"); }
       first.focus({ preventScroll: false });
     }
+  });
+
+  // A payment form (data-payment-form) whose request gets no usable answer (a server
+  // error, no connection, the minute of hx-request's timeout) says so on the form and
+  // turns its busy button back into "Try again": the form still holds its one-time
+  // token, so trying again is the same order and never a second charge. The answer to
+  // that retry shows the order's state (paid, failed, or still pending).
+  function paymentInterrupted(event) {
+    var elt = event.detail && event.detail.elt;
+    var form = elt && elt.closest ? elt.closest("form[data-payment-form]") : null;
+    if (!form) { return; }
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var alert = form.querySelector("[data-payment-interrupted]");
+    if (!alert) {
+      alert = document.createElement("div");
+      alert.className = "alert alert-warning";
+      alert.id = "payment-interrupted";
+      alert.setAttribute("role", "alert");
+      alert.setAttribute("tabindex", "-1");
+      alert.setAttribute("data-payment-interrupted", "");
+      form.insertBefore(alert, form.firstChild);
+    }
+    alert.textContent = form.getAttribute("data-interrupted") + (status ? " (HTTP " + status + ")" : "");
+    form.querySelectorAll("button[data-busy-text]").forEach(function (button) {
+      button.disabled = false;
+      button.textContent = form.getAttribute("data-retry-label") || button.textContent;
+    });
+    alert.focus();
+  }
+
+  ["htmx:responseError", "htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, paymentInterrupted);
   });
 
   if (window.htmx) {

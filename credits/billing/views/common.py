@@ -1,18 +1,31 @@
-"""What the billing views share: the htmx events their pages listen to, and how a
-refused payment is explained (on the form, with a service request link for an
-agreement billed in another region)."""
+"""What the billing views share: the htmx events their pages listen to, how a refused
+payment is explained (on the form, with a service request link for an agreement billed
+in another region), and how a payment whose outcome is unknown is (the order's state
+and a Try again that reuses the form's token)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import ServiceRequestTopic
+from credits.billing.models import Order
 from credits.billing.regions import describe
-from credits.exceptions import AgreementRegionMismatch, CardRefused, PaymentDeclined
+from credits.billing.services.orders import order_find, order_retry
+from credits.exceptions import (
+    AgreementRegionMismatch,
+    CardRefused,
+    CreditsError,
+    PaymentDeclined,
+    PaymentPending,
+)
+
+log = logging.getLogger(__name__)
 
 CREDITS_CHANGED = "credits-changed"  # htmx event: the subscription page refreshes itself
 PAYMENT_METHODS_CHANGED = "payment-methods-changed"
@@ -70,3 +83,37 @@ def payment_refused(form, error, tenant) -> dict:
         data["token"] = str(uuid.uuid4())
         form.data = data
     return {"payment_error": error.message}
+
+
+def payment_attempt(pay: Callable[[], Order], *, tenant, key: str) -> Order | dict:
+    """Run ``pay`` (placing an order, or trying one again) and return the order it paid,
+    or, when the payment's outcome is unknown, the page context that says so: the
+    pending order (``pending_order``, with its number and a Try again that posts its
+    token as ``retry``, so a retry is the same order and never a second charge).
+
+    Refusals (``CreditsError``: a declined card, an amount out of bounds...) are raised
+    for the view to explain as it always has. An unexpected error (a crash after the
+    charge, a lost database connection) is logged and answered with the state of the
+    order the form's token placed, if it placed one: nothing is left hanging."""
+    try:
+        return pay()
+    except PaymentPending as pending:
+        return {"pending_order": pending.order, "payment_pending": pending.message}
+    except CreditsError:
+        raise
+    except Exception:  # noqa: BLE001 - the admin is told the order's state instead of a 500
+        log.exception("The payment of the form with token %s ended in an error", key)
+    order = order_find(tenant=tenant, idempotency_key=key)
+    if order is None:
+        return {"payment_error": _(
+            "Something went wrong before the payment was made, so nothing was charged. "
+            "Try again."
+        )}
+    if order.is_pending:
+        return {"pending_order": order, "payment_pending": _(
+            "Something went wrong while order %(number)s was being paid, so it is pending. "
+            "Try again to check it: the same order is used, so nothing is charged twice. "
+            "Otherwise it is settled automatically within a few minutes."
+        ) % {"number": order.number}}
+    # Finished after all: a failed one raises PaymentDeclined, explained as usual.
+    return order_retry(tenant=tenant, idempotency_key=key)

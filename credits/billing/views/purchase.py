@@ -5,10 +5,15 @@ and the order confirmation.
 The set-up's two steps are one URL: step 1's values ride along as hidden fields into the
 payment step, where everything is validated again before ``order_place``. The payment
 step carries a token (a UUID) that becomes the order's idempotency key, so a
-double-submitted Place order charges once. Global Readers see the pages without buying.
+double-submitted Place order charges once. When the payment's outcome is unknown (the
+gateway didn't answer, the server failed mid-way) the payment step shows the pending
+order and Try again, which posts the same token (``retry``): the same order, never a
+second charge. Global Readers see the pages without buying.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -29,8 +34,8 @@ from credits.billing.rules import (
     credits_available_check,
 )
 from credits.billing.selectors.subscription import agreements, catalog, order_for_page, saved_cards
-from credits.billing.services.orders import order_place
-from credits.billing.views.common import payment_refused
+from credits.billing.services.orders import order_place, order_retry
+from credits.billing.views.common import payment_attempt, payment_refused
 from credits.exceptions import (
     CreditsAlreadySetUp,
     InvalidOrderAmount,
@@ -125,19 +130,24 @@ def credits_setup(request: HttpRequest) -> HttpResponse:
     if step != "payment":
         return _render_setup(request, "payment", setup, payment_form=_payment_form(request))
 
-    payment_form = _payment_form(request, request.POST)
-    if not payment_form.is_valid():
+    # Try again, after a payment left pending: the order placed with the form's token.
+    retry = request.POST.get("retry", "")
+    payment_form = _payment_form(request, None if retry else request.POST)
+    if not retry and not payment_form.is_valid():
         return _render_setup(request, "payment", setup, payment_form=payment_form)
+    key = retry or payment_form.cleaned_data["token"]
+    pay = partial(order_retry, tenant=tenant, idempotency_key=key) if retry else partial(
+        order_place,
+        tenant=tenant,
+        acting_user=request.user,
+        kind=OrderKind.PURCHASE,
+        amount=setup.cleaned_data["add_funds"],
+        payment=payment_form.payment,
+        idempotency_key=key,
+        recharge=setup.recharge,
+    )
     try:
-        order = order_place(
-            tenant=tenant,
-            acting_user=request.user,
-            kind=OrderKind.PURCHASE,
-            amount=setup.cleaned_data["add_funds"],
-            payment=payment_form.payment,
-            idempotency_key=payment_form.cleaned_data["token"],
-            recharge=setup.recharge,
-        )
+        order = payment_attempt(pay, tenant=tenant, key=key)
     except CreditsAlreadySetUp as error:
         messages.info(request, error.message)
         return go(request, "credits:credits_subscription")
@@ -147,6 +157,8 @@ def credits_setup(request: HttpRequest) -> HttpResponse:
     except (OrderError, PurchaseNotAllowed, PaymentDeclined) as error:
         extra = payment_refused(payment_form, error, tenant)
         return _render_setup(request, "payment", setup, payment_form=payment_form, **extra)
+    if isinstance(order, dict):  # the outcome is unknown: the order's state and Try again
+        return _render_setup(request, "payment", setup, payment_form=payment_form, **order)
     return go(request, "credits:order_detail", order.pk)
 
 

@@ -9,6 +9,8 @@ lots, transactions, chart and history update in place.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -47,12 +49,12 @@ from credits.billing.selectors.subscription import (
     saved_cards,
     transactions,
 )
-from credits.billing.services.orders import order_place
+from credits.billing.services.orders import order_place, order_retry
 from credits.billing.services.recharge_settings import (
     billing_profile_change,
     recharge_settings_update,
 )
-from credits.billing.views.common import CREDITS_CHANGED, payment_refused
+from credits.billing.views.common import CREDITS_CHANGED, payment_attempt, payment_refused
 from credits.common.formatting import format_money
 from credits.exceptions import (
     CreditsNotSetUp,
@@ -245,8 +247,10 @@ def credits_add_funds(request: HttpRequest) -> HttpResponse:
     if account is None:
         return _not_set_up(request)
     profile = billing_profile_of(account)
+    # Try again, after a payment left pending: the order placed with the form's token.
+    retry = request.POST.get("retry", "") if request.method == "POST" else ""
     form = AddFundsForm(
-        request.POST if request.method == "POST" else None,
+        request.POST if request.method == "POST" and not retry else None,
         currency=tenant.currency,
         cards=list(saved_cards(tenant)),
         agreements=list(agreements(tenant)),
@@ -256,13 +260,14 @@ def credits_add_funds(request: HttpRequest) -> HttpResponse:
     template, name = "credits/billing/credits_add_funds.html", "add-funds-panel"
     context = {"form": form, "account": account, "notice": "", "payment_error": "",
                "page_title": _("Add more funds")}
-    if request.method == "POST" and form.is_valid():
+    if retry or (request.method == "POST" and form.is_valid()):
+        key = retry or form.cleaned_data["token"]
+        pay = partial(order_retry, tenant=tenant, idempotency_key=key) if retry else partial(
+            order_place, tenant=tenant, acting_user=request.user, kind=OrderKind.TOP_UP,
+            amount=form.cleaned_data["amount"], payment=form.payment, idempotency_key=key,
+        )
         try:
-            order = order_place(
-                tenant=tenant, acting_user=request.user, kind=OrderKind.TOP_UP,
-                amount=form.cleaned_data["amount"], payment=form.payment,
-                idempotency_key=form.cleaned_data["token"],
-            )
+            order = payment_attempt(pay, tenant=tenant, key=key)
         except InvalidOrderAmount as error:
             form.add_error("amount", error.message)
         except CreditsNotSetUp as error:
@@ -270,6 +275,9 @@ def credits_add_funds(request: HttpRequest) -> HttpResponse:
         except (OrderError, PurchaseNotAllowed, PaymentDeclined) as error:
             context.update(payment_refused(form, error, tenant))
         else:
+            if isinstance(order, dict):  # the outcome is unknown: the order's state, Try again
+                context.update(order)
+                return render_page(request, template, name, context)
             balance = balance_at(account=account)
             notice = _("%(amount)s added (order %(number)s). Your balance is %(balance)s.") % {
                 "amount": format_money(order.amount, order.currency),

@@ -424,10 +424,17 @@ def _note(order: Order, note: str, *, checked_at: datetime | None = None) -> Ord
 
 
 def order_reconcile(
-    order: Order, *, gateway: PaymentGateway | None = None, at: datetime | None = None
+    order: Order,
+    *,
+    gateway: PaymentGateway | None = None,
+    at: datetime | None = None,
+    acting_user: User | None = None,
+    reason: str = "",
 ) -> Order:
     """Settle a *pending* order from the gateway's record of its charge, asked by the
     order's idempotency key (``charge_status``); returns the order as it now stands.
+    Given a ``reason`` (platform staff's Reconcile with the gateway), the check is
+    audited as ``credits.order_reconcile``: who, why, the order's state before → after.
 
     - the charge succeeded: the order completes (the funds are added once, keyed by the
       order, as ``order_pay`` does);
@@ -445,6 +452,29 @@ def order_reconcile(
     gateway = gateway or _default_gateway()
     now = at or timezone.now()
     order = Order.objects.select_related("payment_method", "tenant").get(pk=order.pk)
+    if not reason:
+        return _reconcile(order, gateway=gateway, now=now)
+    before = _reconcile_state(order)
+    settled = _reconcile(order, gateway=gateway, now=now)
+    with transaction.atomic():
+        audit_record(
+            tenant=settled.tenant, actor=acting_user, action="credits.order_reconcile",
+            target=f"Order {settled.number}",
+            before=before, after={**_reconcile_state(settled), "reason": reason},
+        )
+    return settled
+
+
+def _reconcile_state(order: Order) -> dict[str, str]:
+    return {
+        "status": str(order.status),
+        "note": order.reconcile_note,
+        "gateway_charge": order.gateway_charge_id,
+        "failure_reason": order.failure_reason,
+    }
+
+
+def _reconcile(order: Order, *, gateway: PaymentGateway, now: datetime) -> Order:
     if order.status != OrderStatus.PENDING:
         return order
     if order.payment_type != PaymentType.CARD:

@@ -74,11 +74,12 @@ def _queued(next_run_at: datetime | None, now: datetime) -> bool:
     return next_run_at is not None and next_run_at > now - LOST_AFTER
 
 
-def recovery_schedule(*, at: datetime | None = None, delay: timedelta = FIRST_RUN_AFTER) -> bool:
+def recovery_schedule(*, at: datetime | None = None, delay: timedelta | None = None) -> bool:
     """Make sure a recovery run is queued; when none is, queue one ``delay`` from now
-    (a delay of zero: as soon as a worker is free, on any backend). Inside the caller's
-    transaction (the run is queued when it commits). Returns whether it queued one:
-    ``False`` when one was queued already, or the backend can't defer a later run."""
+    (by default ``FIRST_RUN_AFTER``; zero: as soon as a worker is free, on any backend).
+    Inside the caller's transaction (the run is queued when it commits). Returns whether
+    it queued one: ``False`` when one was queued already, or the backend can't defer."""
+    delay = FIRST_RUN_AFTER if delay is None else delay
     soon = delay <= timedelta(0)
     if not soon and not can_defer(RECOVERY_JOB):
         return False

@@ -122,6 +122,44 @@ class PaymentMethodUnavailable(OrderError):
     code = "payment_method_unavailable"
 
 
+class InvoicingNotApproved(PaymentMethodUnavailable):
+    """Paying by invoice needs an invoicing approval from platform staff, and the tenant
+    has none (or it was revoked)."""
+
+    code = "invoicing_not_approved"
+
+
+class InvoiceOverdue(PaymentMethodUnavailable):
+    """An invoice of the tenant is past its due date and unpaid: no more invoice
+    purchases until it is paid. ``number`` and ``due_on`` name it."""
+
+    code = "invoice_overdue"
+
+    def __init__(self, message: str, *, number: str, due_on) -> None:
+        super().__init__(message)
+        self.number = number
+        self.due_on = due_on
+
+
+class CreditLimitExceeded(PaymentMethodUnavailable):
+    """The order would bring the tenant's unpaid invoices (open invoices and pending
+    invoice orders) over its credit limit. ``outstanding`` and ``limit`` are the figures."""
+
+    code = "credit_limit_exceeded"
+
+    def __init__(self, message: str, *, outstanding, limit) -> None:
+        super().__init__(message)
+        self.outstanding = outstanding
+        self.limit = limit
+
+
+class InvalidCreditLimit(OrderError):
+    """A credit limit typed by platform staff: empty, not a number, not above zero, too
+    many decimals for the currency, or over the maximum."""
+
+    code = "invalid_credit_limit"
+
+
 class CardRefused(OrderError):
     """The gateway refused the card itself (invalid, expired): nothing was charged.
     ``card_code`` is the gateway's ``CardError.code``."""
@@ -162,6 +200,19 @@ class PaymentPending(CreditsError):
     def __init__(self, message: str, *, order) -> None:
         super().__init__(message)
         self.order = order
+
+
+class InvoiceError(CreditsError):
+    """An operation on an invoice was refused (no reason given, for example); nothing
+    was written."""
+
+    code = "invoice_error"
+
+
+class InvoiceClosed(InvoiceError):
+    """A paid or void invoice can't change again."""
+
+    code = "invoice_closed"
 
 
 class PaymentMethodInUse(CreditsError):

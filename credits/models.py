@@ -6,7 +6,9 @@ where Django's app registry looks for them, with the capabilities' choices.
   months after purchase), ``LedgerEntry`` (append-only, one per posting) and
   ``LotMovement`` (how an entry changed each lot it touched).
 - ``credits.billing.models``: ``PaymentMethod`` (saved cards), ``EnterpriseAgreement``,
-  ``BillingProfile`` (how a tenant's credits are paid), ``Order`` and ``SandboxCharge``.
+  ``BillingProfile`` (how a tenant's credits are paid), ``Order``, ``SandboxCharge``,
+  ``InvoicingApproval`` (the credit line staff grant), ``Invoice`` (one per invoice
+  order) and ``InvoiceSequence`` (invoice numbers by year).
 - ``credits.usage.models``: ``Rate`` (the price of a minute), ``CallRecord`` (one rated
   call), ``CallDaySummary`` (their sums per UTC day, the report's read model),
   ``MinutePool`` (minutes used per month, country and plan), ``TollFreeNumber`` and
@@ -20,10 +22,13 @@ module, so pure code uses them without importing a model. Money columns are
 entries are written only by the ledger's services (``credits.ledger.services``).
 """
 
-from credits.billing.choices import OrderKind, OrderStatus, PaymentType
+from credits.billing.choices import InvoiceStatus, OrderKind, OrderStatus, PaymentType
 from credits.billing.models import (
     BillingProfile,
     EnterpriseAgreement,
+    Invoice,
+    InvoiceSequence,
+    InvoicingApproval,
     Order,
     PaymentMethod,
     SandboxCharge,
@@ -90,6 +95,10 @@ __all__ = [
     # billing
     "BillingProfile",
     "EnterpriseAgreement",
+    "Invoice",
+    "InvoiceSequence",
+    "InvoiceStatus",
+    "InvoicingApproval",
     "Order",
     "OrderKind",
     "OrderStatus",

@@ -1,5 +1,5 @@
-"""Billing's choices: how an order is paid, its kind and status. Kept apart from the
-models so pure modules can use them."""
+"""Billing's choices: how an order is paid, its kind and status, an invoice's status.
+Kept apart from the models so pure modules can use them."""
 
 from __future__ import annotations
 
@@ -23,3 +23,13 @@ class OrderStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+
+
+class InvoiceStatus(models.TextChoices):
+    """What is stored of an invoice. *Overdue* is not a status: it is an open invoice
+    past its due date, derived when it is read (``Invoice.is_overdue``), so it can't go
+    stale."""
+
+    OPEN = "open", _("Open")
+    PAID = "paid", _("Paid")
+    VOID = "void", _("Void")

@@ -15,22 +15,35 @@ request that skips the form is refused the same way.
   and at most ``MAX_MONTHLY_RECHARGE_LIMIT``.
 - Communications Credits can't be set up (nor bought, nor charged) for organizations
   located in Russia, South Korea or Taiwan (``CREDITS_UNAVAILABLE_COUNTRIES``).
+- **Invoices and the credit line.** Paying by invoice needs an invoicing approval with a
+  credit limit (above zero, at most ``MAX_CREDIT_LIMIT``, with the currency's decimals:
+  ``credit_limit_check``). An invoice falls due ``INVOICE_NET_DAYS`` (30) days after it
+  is issued (``invoice_due_on``) and is overdue from the day after. An invoice order is
+  refused when it would bring the unpaid amount (open invoices and pending invoice
+  orders) over the limit (``credit_line_check``), and while an invoice is overdue
+  (``invoice_overdue_check``). The figures are read by
+  ``credits.billing.services.checks.invoicing_check``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from credits.common.formatting import format_money
 from credits.common.money import currency_decimals, decimal_places, quantize
 from credits.exceptions import (
+    CreditLimitExceeded,
+    InvalidCreditLimit,
     InvalidOrderAmount,
     InvalidRechargeSettings,
+    InvoiceOverdue,
     OrderError,
     PurchaseNotAllowed,
 )
@@ -44,6 +57,9 @@ MAX_MONTHLY_RECHARGE_LIMIT = Decimal("100000")
 PROPOSED_RECHARGES_PER_MONTH = 5
 PO_NUMBER_MAX_LENGTH = 50
 CREDITS_UNAVAILABLE_COUNTRIES = frozenset({"RU", "KR", "TW"})
+# Invoices are payable net 30: they fall due this many days after the day they are issued.
+INVOICE_NET_DAYS = 30
+MAX_CREDIT_LIMIT = Decimal("1000000")
 _PO_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/#-]*$")
 
 
@@ -271,3 +287,86 @@ def credits_available_check(tenant) -> None:
             )
             % {"country": tenant.country_name}
         )
+
+
+# ---------------------------------------------------------------- invoices, credit line
+
+
+def invoice_due_on(issued_on: dt.date) -> dt.date:
+    """The day an invoice issued on ``issued_on`` falls due (net ``INVOICE_NET_DAYS``);
+    it is overdue from the day after, while unpaid."""
+    return issued_on + dt.timedelta(days=INVOICE_NET_DAYS)
+
+
+def invoice_is_overdue(*, due_on: dt.date, today: dt.date) -> bool:
+    """Whether an open invoice due on ``due_on`` is overdue on ``today``."""
+    return today > due_on
+
+
+def credit_limit_check(value: object, *, currency: str) -> Decimal:
+    """A credit limit as a 4-decimal Decimal, or ``InvalidCreditLimit`` saying why not:
+    empty, not a number, zero or negative, more decimals than the currency has, over
+    ``MAX_CREDIT_LIMIT``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InvalidCreditLimit(_("Enter a credit limit."))
+    amount = _as_decimal(value)
+    if amount is None:
+        raise InvalidCreditLimit(_("Enter the credit limit as a number, for example 5000."))
+    if amount < 0:
+        raise InvalidCreditLimit(_("The credit limit can't be negative."))
+    if amount == 0:
+        raise InvalidCreditLimit(
+            _("The credit limit must be greater than zero (revoke the approval instead).")
+        )
+    precision = _precision_error(amount, currency)
+    if precision:
+        raise InvalidCreditLimit(precision)
+    if amount > MAX_CREDIT_LIMIT:
+        raise InvalidCreditLimit(
+            _("The credit limit can be at most %(maximum)s.")
+            % {"maximum": format_money(MAX_CREDIT_LIMIT, currency)}
+        )
+    return quantize(amount)
+
+
+def credit_line_check(
+    *, amount: Decimal, outstanding: Decimal, limit: Decimal, currency: str
+) -> None:
+    """``CreditLimitExceeded`` when an invoice order of ``amount`` would bring the unpaid
+    invoiced amount (``outstanding``: open invoices and pending invoice orders) over the
+    credit ``limit``. Reaching the limit exactly is allowed."""
+    if outstanding + amount <= limit:
+        return
+    available = max(limit - outstanding, Decimal(0))
+    raise CreditLimitExceeded(
+        _(
+            "Paying %(amount)s by invoice would pass your credit limit: %(outstanding)s is "
+            "already invoiced and unpaid, and the limit is %(limit)s, so at most "
+            "%(available)s more can be invoiced. Pay an open invoice, choose another way to "
+            "pay, or ask for a higher limit."
+        )
+        % {
+            "amount": format_money(amount, currency),
+            "outstanding": format_money(outstanding, currency),
+            "limit": format_money(limit, currency),
+            "available": format_money(available, currency),
+        },
+        outstanding=outstanding,
+        limit=limit,
+    )
+
+
+def invoice_overdue_check(*, number: str | None, due_on: dt.date | None) -> None:
+    """``InvoiceOverdue`` naming the overdue invoice (``number``, ``due_on``), if any:
+    no invoice purchase while one is overdue."""
+    if number is None or due_on is None:
+        return
+    raise InvoiceOverdue(
+        _(
+            "Invoice %(number)s was due on %(due)s and is still unpaid, so nothing more can "
+            "be bought by invoice until it is paid. Pay it, or choose another way to pay."
+        )
+        % {"number": number, "due": date_format(due_on, "DATE_FORMAT")},
+        number=number,
+        due_on=due_on,
+    )

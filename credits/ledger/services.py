@@ -57,6 +57,8 @@ Rules
   account.
 - Admin-initiated changes are audited (``accounts`` audit log) in the same transaction:
   fundings with an acting user, and every adjustment and reversal.
+- **Withdrawing a lot.** ``lot_withdraw`` takes back what is left of one lot (a voided
+  invoice's funds) as an adjustment drawn from that lot only; what was spent stays spent.
 - **Status.** ``account_suspend`` and ``account_resume`` change an account's status under
   the same lock, audited with the reason; they move no money. A closed account stays
   closed.
@@ -119,6 +121,7 @@ __all__ = [
     "funds_add",
     "funds_expire",
     "funds_expire_due",
+    "lot_withdraw",
     "UsageCharge",
     "UsageChargesPosted",
     "usage_charge",
@@ -441,6 +444,59 @@ def entry_reverse(
         account, key=idempotency_key, fingerprint=fingerprint, at=at, acting_user=acting_user,
         require_open=False, describe=f"reversal of entry #{entry.pk}", write=write,
     )
+
+
+def lot_withdraw(
+    *,
+    lot: FundLot,
+    memo: str,
+    idempotency_key: str,
+    acting_user: User | None = None,
+    reference_type: str = "",
+    reference_id: str = "",
+    at: datetime | None = None,
+) -> LedgerEntry | None:
+    """Take back what is left of one lot (the funds of a voided invoice): an adjustment
+    entry of minus the lot's remaining amount, drawn from that lot only, pointing at it.
+    What was already spent stays spent; an expired lot has nothing left (its expiry is
+    written first). Returns the entry, or ``None`` when nothing was left to take.
+
+    ``memo`` (the reason) is required; the withdrawal is audited
+    (``credits.lot_withdraw``). Idempotent by key: the same key again returns the first
+    entry and writes nothing (or ``None`` again when there was nothing to take)."""
+    if lot.pk is None:
+        raise LedgerError("Only a saved lot can be withdrawn.")
+    if not isinstance(memo, str) or not memo.strip():
+        raise LedgerError("A withdrawal needs a reason in its memo.")
+    reference_type, reference_id, memo = texts_check(
+        reference_type=reference_type, reference_id=reference_id, memo=memo.strip()
+    )
+    key = key_check(idempotency_key)
+    if at is not None:
+        aware_check(at)
+    fingerprint = request_fingerprint(
+        "lot_withdraw", lot=lot.pk, reference_type=reference_type, reference_id=reference_id
+    )
+    account = lot.account
+    with transaction.atomic():
+        locked = _lock(account)
+        entry = entry_replayed(locked, key, fingerprint, f"withdrawal of lot {lot.pk}")
+        if entry is None:
+            actor_check(locked, acting_user)
+            moment = _posting_time(locked, at)
+            _expire_due(locked, as_of=moment, posted_at=moment)
+            current = FundLot.objects.get(pk=lot.pk, account=locked)
+            if current.remaining > 0:
+                before = locked.balance
+                entry = _post(
+                    locked, moment, kind=EntryKind.ADJUSTMENT, amount=-current.remaining,
+                    moves=[_Move(current, -current.remaining)], lot=current, key=key,
+                    fingerprint=fingerprint, acting_user=acting_user,
+                    reference_type=reference_type, reference_id=reference_id, memo=memo,
+                )
+                _audit(locked, acting_user, "credits.lot_withdraw", entry=entry, before=before)
+    _sync(account, locked)
+    return entry
 
 
 def funds_expire(*, account: CreditAccount, at: datetime | None = None) -> list[LedgerEntry]:

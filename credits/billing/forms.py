@@ -25,6 +25,7 @@ from credits.billing.gateway import CardDetails
 from credits.billing.gateway.cards import normalize_number
 from credits.billing.models import EnterpriseAgreement, PaymentMethod
 from credits.billing.rules import (
+    INVOICE_NET_DAYS,
     MAX_ORDER_AMOUNT,
     MIN_ORDER_AMOUNT,
     PO_NUMBER_MAX_LENGTH,
@@ -274,7 +275,8 @@ def card_details_clean(form: forms.Form, cleaned: dict) -> CardDetails | None:
 
 
 class PaymentForm(forms.Form):
-    """How to pay: a saved card, a new card, invoice, or an Enterprise Agreement + PO."""
+    """How to pay: a saved card, a new card, invoice (only for a tenant approved for
+    invoicing: ``invoicing``), or an Enterprise Agreement + PO."""
 
     payment = forms.ChoiceField(
         label=_("Payment method"), widget=forms.RadioSelect,
@@ -314,6 +316,7 @@ class PaymentForm(forms.Form):
         allow_new_card: bool = True,
         with_token: bool = True,
         selected: str = "",
+        invoicing: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -323,17 +326,26 @@ class PaymentForm(forms.Form):
         choices = [(f"{CARD_PREFIX}{card.pk}", _card_label(card)) for card in cards]
         if allow_new_card:
             choices.append((NEW_CARD, _("A new credit or debit card")))
-        choices.append((INVOICE, _("Invoice (pay by bank transfer within 30 days)")))
+        if invoicing:
+            choices.append(
+                (INVOICE, _("Invoice (pay by bank transfer within %(days)d days)")
+                 % {"days": INVOICE_NET_DAYS})
+            )
         if agreements:
             choices.append((AGREEMENT, _("Enterprise Agreement (EA number and PO number)")))
         self.fields["payment"].choices = choices
         self.fields["enterprise_agreement"].choices = [
             (str(a.pk), f"{a.number}{f' · {a.name}' if a.name else ''}") for a in agreements
         ]
-        self.fields["po_number"].help_text = _(
-            "Your purchase order number: required with an Enterprise Agreement, optional "
-            "on an invoice."
-        )
+        if invoicing:
+            self.fields["po_number"].help_text = _(
+                "Your purchase order number: required with an Enterprise Agreement, optional "
+                "on an invoice."
+            )
+        else:
+            self.fields["po_number"].help_text = _(
+                "Your purchase order number, required with an Enterprise Agreement."
+            )
         if not allow_new_card:
             for name in ("holder", "card_number", "expiry", "cvc"):
                 del self.fields[name]
@@ -342,7 +354,10 @@ class PaymentForm(forms.Form):
         elif not self.is_bound:
             self.initial.setdefault("token", str(uuid.uuid4()))
         if not self.is_bound:
-            self.initial.setdefault("payment", selected or self._default_choice(cards))
+            offered = {value for value, _label in choices}
+            self.initial.setdefault(
+                "payment", selected if selected in offered else self._default_choice(cards)
+            )
         new_card = (
             [Div("holder", "card_number", Row(Column("expiry", css_class="col-6"),
                                                Column("cvc", css_class="col-6")),
@@ -357,7 +372,8 @@ class PaymentForm(forms.Form):
                 Div("enterprise_agreement", css_id="ea-fields", css_class="console-subfields",
                     data_show_when=AGREEMENT) if agreements else HTML(""),
                 Div("po_number", css_id="po-fields", css_class="console-subfields",
-                    data_show_when=f"{INVOICE} {AGREEMENT}"),
+                    data_show_when=f"{INVOICE} {AGREEMENT}") if invoicing or agreements
+                else HTML(""),
                 *(["token"] if with_token else []),
             )
         )

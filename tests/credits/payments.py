@@ -11,12 +11,15 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Product, Subscription
 from credits.billing.gateway import CardDetails
 from credits.billing.gateway.sandbox import SandboxGateway
+from credits.billing.services.invoices import invoicing_approve
 from credits.billing.services.payment_methods import card_save
 from credits.models import (
     BillingProfile,
     CreditAccount,
     EnterpriseAgreement,
     FundLot,
+    Invoice,
+    InvoicingApproval,
     LedgerEntry,
     Order,
     PaymentMethod,
@@ -68,6 +71,12 @@ def agreement(tenant, number: str = "61234567", country: str = "US", **extra):
     )
 
 
+def invoicing_approved(tenant, limit: str = "100000") -> InvoicingApproval:
+    """Approve ``tenant`` for paying by invoice with a credit limit of ``limit`` (in its
+    currency), as platform staff do: needed before any invoice order."""
+    return invoicing_approve(tenant=tenant, credit_limit=Decimal(limit))
+
+
 def counts(tenant=None) -> dict[str, int]:
     """What a purchase could write: compare before and after a refusal."""
     return {
@@ -83,6 +92,7 @@ def counts(tenant=None) -> dict[str, int]:
             product__code=Product.COMMUNICATIONS_CREDITS
         ).count(),
         "audit": AuditEvent.objects.count(),
+        "invoices": Invoice.objects.count(),
     }
 
 

@@ -7,6 +7,7 @@ Split out of ``credits.billing.services.orders`` so the payment-setting services
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -14,12 +15,18 @@ from accounts.models import Tenant
 from credits.billing.choices import PaymentType
 from credits.billing.gateway import CardDetails
 from credits.billing.gateway.cards import card_brand, normalize_number
-from credits.billing.models import EnterpriseAgreement, PaymentMethod
+from credits.billing.models import EnterpriseAgreement, InvoicingApproval, PaymentMethod
 from credits.billing.regions import describe, same_region
-from credits.billing.rules import po_number_check
+from credits.billing.rules import credit_line_check, invoice_overdue_check, po_number_check
+from credits.billing.selectors.invoices import (
+    invoice_outstanding,
+    invoice_overdue_first,
+    invoicing_approval_of,
+)
 from credits.exceptions import (
     AgreementRegionMismatch,
     CardRefused,
+    InvoicingNotApproved,
     PaymentMethodUnavailable,
 )
 
@@ -93,8 +100,50 @@ def card_check(tenant: Tenant, card: PaymentMethod) -> None:
         )
 
 
-def payment_check(tenant: Tenant, payment: Payment, *, allow_new_card: bool = True) -> Payment:
-    """The payment, with its PO number cleaned, or an ``OrderError`` saying why not."""
+def invoicing_check(
+    tenant: Tenant, *, amount: Decimal | None = None, completing: bool = False
+) -> InvoicingApproval:
+    """The tenant may pay by invoice (``credits.billing.rules``, the credit line): it is
+    approved for invoicing (``InvoicingNotApproved``), no invoice of it is overdue
+    (``InvoiceOverdue``, naming the invoice and its due date) and, given the ``amount``
+    of an order, the unpaid invoiced amount stays within the credit limit
+    (``CreditLimitExceeded``, with both figures). Returns the approval.
+
+    Read early, before an order is written (``payment_check``): the open invoices and
+    the invoice orders others are placing count. Read again when an invoice order is
+    ``completing``, under the tenant's row lock that every completing invoice order
+    takes: the open invoices count (every invoice issued before is committed and seen),
+    not the other pending orders, each checked in its turn when it completes. So two
+    orders placed at once can't both pass the limit, and the first to complete wins."""
+    approval = invoicing_approval_of(tenant)
+    if approval is None:
+        raise InvoicingNotApproved(
+            _(
+                "Your organization isn't approved to pay by invoice. Choose another way to "
+                "pay, or open a service request to ask for invoicing."
+            )
+        )
+    overdue = invoice_overdue_first(tenant)
+    if overdue is not None:
+        invoice_overdue_check(number=overdue.number, due_on=overdue.due_on)
+    if amount is not None:
+        credit_line_check(
+            amount=amount, outstanding=invoice_outstanding(tenant, pending=not completing),
+            limit=approval.credit_limit, currency=tenant.currency,
+        )
+    return approval
+
+
+def payment_check(
+    tenant: Tenant,
+    payment: Payment,
+    *,
+    allow_new_card: bool = True,
+    amount: Decimal | None = None,
+) -> Payment:
+    """The payment, with its PO number cleaned, or an ``OrderError`` saying why not.
+    An invoice needs the tenant's invoicing approval, no overdue invoice and, given the
+    order's ``amount``, room within the credit limit (``invoicing_check``)."""
     if payment.type == PaymentType.CARD:
         if payment.new_card is not None:
             if not allow_new_card or payment.card is not None:
@@ -106,6 +155,7 @@ def payment_check(tenant: Tenant, payment: Payment, *, allow_new_card: bool = Tr
         return Payment(type=payment.type, card=payment.card, new_card=payment.new_card)
     if payment.type == PaymentType.INVOICE:
         po = po_number_check(payment.po_number, required=False)
+        invoicing_check(tenant, amount=amount)
         return Payment(type=payment.type, po_number=po)
     if payment.type == PaymentType.ENTERPRISE_AGREEMENT:
         if payment.enterprise_agreement is None:

@@ -25,6 +25,14 @@ answers from its first result, so a crash between the charge and the completion 
 retry without charging twice. Invoice and Enterprise Agreement orders are billed later
 (on the invoice or through the agreement), so they complete at once.
 
+**Invoices.** An invoice order needs the tenant's invoicing approval, no overdue invoice
+and room within its credit limit (``checks.invoicing_check``): checked before anything is
+written, and again when the order completes, under the tenant's row lock, so two orders
+placed at once can't both pass the limit. A refusal then fails the order with the reason,
+as a declined card does (an auto-recharge paid by invoice included). A completed invoice
+order gets its ``Invoice`` (``credits.billing.services.invoices``) in the same
+transaction as its funds.
+
 **Unknown outcomes and recovery.** When the gateway doesn't answer (``GatewayUnavailable``,
 a timeout, any error of its own) the order stays *pending* with a note and
 ``PaymentPending`` is raised: the admin is told so and may try again (``order_retry``,
@@ -67,7 +75,8 @@ from credits.billing.rules import (
     recharge_settings_check,
 )
 from credits.billing.services.accounts import credit_account_open
-from credits.billing.services.checks import Payment, payment_check
+from credits.billing.services.checks import Payment, invoicing_check, payment_check
+from credits.billing.services.invoices import invoice_issue
 from credits.billing.services.payment_methods import card_forget, card_save, card_tokenize
 from credits.billing.services.recharge_settings import (
     billing_profile_write,
@@ -171,7 +180,7 @@ def order_place(
     if existing is not None:
         return _replay(existing, fingerprint, gateway)
 
-    payment = payment_check(tenant, payment)
+    payment = payment_check(tenant, payment, amount=amount)
     orders_recover(tenant=tenant, gateway=gateway)
     try:
         _state_check(tenant, kind)
@@ -364,7 +373,10 @@ def order_pay(order: Order, *, gateway: PaymentGateway | None = None) -> Order:
     and ``PaymentPending`` is raised; ``order_retry`` or ``order_reconcile`` settle it."""
     gateway = gateway or _default_gateway()
     if order.payment_type != PaymentType.CARD:
-        return _complete(order, charge_id="")
+        completed = _complete(order, charge_id="")
+        if completed.failed:  # an invoice beyond the credit line: refused like a card
+            raise _declined(completed)
+        return completed
     card = order.payment_method
     try:
         result = gateway.charge(
@@ -553,9 +565,19 @@ def _lock_pending(order: Order) -> Order | None:
 
 def _complete(order: Order, *, charge_id: str, checked_at: datetime | None = None) -> Order:
     with transaction.atomic():
+        if order.payment_type == PaymentType.INVOICE:
+            # The credit line: a tenant's invoice orders complete one at a time.
+            Tenant.objects.lock(order.tenant)
         locked = _lock_pending(order)
         if locked is None:
             return Order.objects.get(pk=order.pk)
+        if locked.payment_type == PaymentType.INVOICE:
+            try:
+                invoicing_check(locked.tenant, amount=locked.amount, completing=True)
+            except OrderError as refusal:
+                return _fail(locked, ChargeResult(
+                    succeeded=False, failure_code=refusal.code, failure_message=refusal.message,
+                ), checked_at=checked_at)
         tenant, actor = locked.tenant, locked.placed_by
         if locked.kind == OrderKind.PURCHASE:
             account = credit_account_open(tenant=tenant, acting_user=actor)
@@ -588,6 +610,8 @@ def _complete(order: Order, *, charge_id: str, checked_at: datetime | None = Non
             "status", "ledger_entry", "gateway_charge_id", "completed_at", "reconcile_note",
             "last_reconciled_at",
         ])
+        if locked.payment_type == PaymentType.INVOICE:
+            invoice_issue(order=locked, lot=entry.lot)
         audit_record(
             tenant=tenant, actor=actor, action="credits.order_succeeded",
             target=f"Order {locked.number}",

@@ -33,6 +33,7 @@ from credits.billing.rules import (
     RechargeSettings,
     credits_available_check,
 )
+from credits.billing.selectors.invoices import invoicing_allowed
 from credits.billing.selectors.subscription import agreements, catalog, order_for_page, saved_cards
 from credits.billing.services.orders import order_place, order_retry
 from credits.billing.views.common import payment_attempt, payment_refused
@@ -78,6 +79,7 @@ def _payment_form(request: HttpRequest, data=None) -> PaymentForm:
         data,
         cards=list(saved_cards(request.tenant)),
         agreements=list(agreements(request.tenant)),
+        invoicing=invoicing_allowed(request.tenant),
     )
 
 

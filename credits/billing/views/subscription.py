@@ -36,6 +36,7 @@ from credits.billing.forms import (
 )
 from credits.billing.rules import RechargeSettings
 from credits.billing.selectors.funding_advice import funding_advice_context, recharge_prefill
+from credits.billing.selectors.invoices import invoicing_allowed
 from credits.billing.selectors.subscription import (
     CHART_DAYS,
     LOTS_SHOWN,
@@ -256,6 +257,7 @@ def credits_add_funds(request: HttpRequest) -> HttpResponse:
         agreements=list(agreements(tenant)),
         selected=_selected(profile),
         initial=_profile_initial(profile),
+        invoicing=invoicing_allowed(tenant),
     )
     template, name = "credits/billing/credits_add_funds.html", "add-funds-panel"
     context = {"form": form, "account": account, "notice": "", "payment_error": "",
@@ -333,6 +335,7 @@ def credits_payment_method(request: HttpRequest) -> HttpResponse:
         with_token=False,
         selected=_selected(profile),
         initial=_profile_initial(profile),
+        invoicing=invoicing_allowed(tenant),
     )
     template, name = "credits/billing/credits_payment_method.html", "payment-method-panel"
     context = {"form": form, "account": account, "notice": "", "payment_error": "",

@@ -19,7 +19,7 @@ from credits.billing.services.orders import order_place
 from credits.exceptions import PaymentDeclined
 from credits.models import Order, OrderKind, OrderStatus, PaymentType
 from tests.accounts.factories import AdminFactory
-from tests.credits.payments import DECLINED, agreement, saved_card, token
+from tests.credits.payments import DECLINED, agreement, invoicing_approved, saved_card, token
 from tests.html_text import parse
 
 URL = "/billing/bills/"
@@ -65,6 +65,7 @@ def history(tenant, billing_admin):
     """Contoso: set up in January (100), Add funds twice in March (60, 75.50, the second
     with an invoice), a declined top-up in March; nothing in February."""
     card = saved_card(tenant, holder="Alex Wilber")
+    invoicing_approved(tenant)
     purchase = place(tenant, billing_admin, "100", at(1, 10), kind=OrderKind.PURCHASE, card=card)
     first = place(tenant, billing_admin, "60", at(3, 2), card=card)
     second = place(tenant, billing_admin, "75.50", at(3, 31, hour=23),

@@ -40,7 +40,7 @@ from tests.credits.billing.gateways import (
     ProcessDied,
     Unreachable,
 )
-from tests.credits.payments import DECLINED, agreement, saved_card, token
+from tests.credits.payments import DECLINED, agreement, invoicing_approved, saved_card, token
 from tests.credits.recharge_helpers import auto_recharge_account
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +164,7 @@ def test_a_gateway_that_cannot_tell_leaves_the_order_pending_with_a_note(
 
 
 def test_invoice_and_agreement_orders_complete_at_once_without_a_charge(tenant, account):
+    invoicing_approved(tenant)
     ea = agreement(tenant)
     for payment_type, extra in (
         (PaymentType.INVOICE, {}),

@@ -49,6 +49,7 @@ from tests.credits.payments import (
     counts,
     expired_card,
     future_year,
+    invoicing_approved,
     saved_card,
     token,
 )
@@ -159,6 +160,7 @@ def test_a_second_set_up_is_refused_once_credits_exist(tenant, billing_admin):
 
 
 def test_pay_by_invoice_adds_the_funds_at_once_and_charges_no_card(tenant, billing_admin):
+    invoicing_approved(tenant)
     order = set_up(tenant, billing_admin, "75",
                    payment=Payment(type=PaymentType.INVOICE, po_number="PO-1"))
     assert order.status == OrderStatus.SUCCEEDED and order.po_number == "PO-1"
@@ -354,6 +356,7 @@ def test_an_expired_new_card_is_refused_before_any_charge(tenant, billing_admin)
 
 def test_an_expired_saved_card_is_refused_before_any_charge(tenant, billing_admin):
     card = expired_card(tenant)
+    invoicing_approved(tenant)
     set_up(tenant, billing_admin, payment=Payment(type=PaymentType.INVOICE))
     before = counts()
     with pytest.raises(CardRefused) as refused:
@@ -363,6 +366,7 @@ def test_an_expired_saved_card_is_refused_before_any_charge(tenant, billing_admi
 
 
 def test_another_tenants_card_or_a_removed_card_cannot_pay(tenant, other_tenant, billing_admin):
+    invoicing_approved(tenant)
     set_up(tenant, billing_admin, payment=Payment(type=PaymentType.INVOICE))
     theirs = saved_card(other_tenant)
     removed = saved_card(tenant)

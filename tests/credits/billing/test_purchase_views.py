@@ -23,6 +23,7 @@ from tests.credits.payments import (
     agreement,
     counts,
     future_year,
+    invoicing_approved,
     payment_post,
     saved_card,
     setup_post,
@@ -119,7 +120,8 @@ def test_next_shows_the_payment_step_with_the_summary_and_a_token(billing_client
     )
     form = page.by_id("payment-form")
     choices = [i.attrs["value"] for i in form.find_all("input", name="payment")]
-    assert choices[1:] == ["new_card", "invoice"]  # saved card first; no EA without VL
+    # saved card first; no invoice without an invoicing approval, no EA without VL
+    assert choices[1:] == ["new_card"]
     assert choices[0].startswith("card:")
     token_input = form.find_all("input", name="token")[0]
     assert len(token_input.attrs["value"]) == 36
@@ -200,7 +202,8 @@ def test_pay_with_a_saved_card(billing_client, tenant):
     assert PaymentMethod.objects.count() == 1
 
 
-def test_pay_by_invoice_with_an_optional_po_number(billing_client):
+def test_pay_by_invoice_with_an_optional_po_number(billing_client, tenant):
+    invoicing_approved(tenant)
     place(billing_client, payment="invoice", po_number="PO 7781")
     order = Order.objects.get()
     assert (order.payment_type, order.po_number) == ("invoice", "PO 7781")
@@ -397,6 +400,7 @@ def test_a_tampered_token_is_refused(billing_client):
 
 
 def test_reusing_a_token_for_a_different_order_is_a_conflict(billing_client, tenant):
+    invoicing_approved(tenant)
     key = token()
     place(billing_client, key=key, payment="invoice")
     before = counts()

@@ -31,6 +31,7 @@ from tests.credits.payments import (
     agreement,
     counts,
     expired_card,
+    invoicing_approved,
     saved_card,
     token,
 )
@@ -183,6 +184,7 @@ def test_the_whole_content_refreshes_on_credits_changed(billing_client, credits)
 
 def test_an_expired_card_paying_for_credits_is_flagged(billing_client, tenant, billing_admin):
     card = expired_card(tenant)
+    invoicing_approved(tenant)
     order_place(tenant=tenant, acting_user=billing_admin, kind=OrderKind.PURCHASE,
                 amount=Decimal("50"), payment=Payment(type=PaymentType.INVOICE),
                 idempotency_key=token(), recharge=RechargeSettings(enabled=False))
@@ -405,7 +407,8 @@ def test_auto_recharge_needs_a_payment_method(billing_client, account):
 # --- Change payment method --------------------------------------------------------------
 
 
-def test_change_payment_method_to_invoice(billing_client, credits):
+def test_change_payment_method_to_invoice(billing_client, tenant, credits):
+    invoicing_approved(tenant)
     response = billing_client.post(PAYMENT_METHOD_URL, {"payment": "invoice", "po_number": "77"},
                                    HTTP_HX_REQUEST="true")
     assert json.loads(response["HX-Trigger"]) == {"credits-changed": {}}

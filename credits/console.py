@@ -22,9 +22,12 @@ from credits.ledger.models.entries import LedgerEntry
 
 
 def _balance_card(request: HttpRequest) -> HomeCreditsCard:
-    """The balance with links to Add more funds and the subscription, and a failed
-    auto-recharge that still stands (two queries, three when it failed)."""
-    return credits_home_card(tenant=request.tenant)
+    """The balance with links to Add more funds and the subscription, a failed
+    auto-recharge that still stands and, for the admins who pay (the billing roles), an
+    overdue invoice (``credits_home_card`` counts the queries)."""
+    return credits_home_card(
+        tenant=request.tenant, invoices=request.user.has_action(Action.MANAGE_BILLING)
+    )
 
 
 home_card_register(

@@ -32,6 +32,7 @@ from accounts.permissions import ALL_ADMIN_ROLES, ROLE_PERMISSIONS
 from accounts.permissions import Action as A
 from credits.billing.rules import RechargeSettings
 from credits.billing.services.checks import Payment
+from credits.billing.services.invoices import invoicing_approve
 from credits.billing.services.orders import order_place
 from credits.models import OrderKind, PaymentType
 from credits.reports.services import report_export_run, report_export_start
@@ -118,6 +119,18 @@ class Contoso:
             idempotency_key=token(), recharge=RechargeSettings(enabled=False),
         )
 
+    @cached_property
+    def invoice(self):
+        """An invoice: Add funds paid by invoice, once credits are set up (the order)."""
+        assert self.order.succeeded
+        invoicing_approve(tenant=self.tenant, credit_limit=Decimal("1000"))
+        order = order_place(
+            tenant=self.tenant, acting_user=self.admin, kind=OrderKind.TOP_UP,
+            amount=Decimal("60"), payment=Payment(type=PaymentType.INVOICE),
+            idempotency_key=token(),
+        )
+        return order.invoice
+
     @property
     def month(self) -> str:
         """A month with a statement (the order's)."""
@@ -164,6 +177,10 @@ def _month(c: Contoso) -> dict:
     return {"month": c.month}
 
 
+def _invoice(c: Contoso) -> dict:
+    return {"number": c.invoice.number}
+
+
 def _export(c: Contoso) -> dict:
     return {"export_id": c.export.pk}
 
@@ -203,6 +220,7 @@ PAGES: dict[str, Page] = {
     "credits:bills": Page(A.VIEW_BILLING, GET),
     "credits:bill_detail": Page(A.VIEW_BILLING, GET, kwargs=_month),
     "credits:bill_download": Page(A.VIEW_BILLING, GET, kwargs=_month),
+    "credits:invoice_detail": Page(A.VIEW_BILLING, GET, kwargs=_invoice),
     "credits:payment_methods": Page(A.VIEW_BILLING, GET),
     "credits:card_add": Page(A.MANAGE_BILLING, GET_POST),
     "credits:card_set_default": Page(

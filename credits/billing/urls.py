@@ -37,10 +37,12 @@ urlpatterns = [
         subscription.credits_payment_method,
         name="credits_payment_method",
     ),
-    # Billing > Bills & payments: monthly statements and payment attempts
+    # Billing > Bills & payments: monthly statements, invoices and payment attempts
     path("billing/bills/", bills.bills, name="bills"),
     path("billing/bills/<str:month>/", bills.bill_detail, name="bill_detail"),
     path("billing/bills/<str:month>/download/", bills.bill_download, name="bill_download"),
+    # Billing > Bills & payments: each invoice as a printable page
+    path("billing/invoices/<str:number>/", bills.invoice_detail, name="invoice_detail"),
     # The Funding advice card: on the subscription page, and loaded after the PSTN usage
     # report's page (htmx) so the report's own queries stay the same
     path(

@@ -11,6 +11,7 @@ other reads are one query each too.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,28 @@ def invoice_outstanding(tenant: Tenant, *, pending: bool = True) -> Decimal:
         unpaid |= Q(status=OrderStatus.PENDING)
     orders = Order.objects.for_tenant(tenant).filter(unpaid, payment_type=PaymentType.INVOICE)
     return sum_quantize(orders.aggregate(total=Sum("amount"))["total"])
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """An approved tenant's credit line: the limit, what is owed against it (open
+    invoices and invoice orders being placed) and what is left."""
+
+    limit: Decimal
+    outstanding: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return max(self.limit - self.outstanding, Decimal(0))
+
+
+def credit_line_of(tenant: Tenant) -> CreditLine | None:
+    """The tenant's credit line, or ``None`` when it isn't approved for invoicing (one
+    query; two when it is)."""
+    approval = invoicing_approval_of(tenant)
+    if approval is None:
+        return None
+    return CreditLine(limit=approval.credit_limit, outstanding=invoice_outstanding(tenant))
 
 
 def invoice_overdue_first(tenant: Tenant, *, today: dt.date | None = None) -> Invoice | None:

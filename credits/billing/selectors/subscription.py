@@ -19,8 +19,15 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Product, ProductCategory, Subscription
 from accounts.selectors import subscriptions_with_usage
 from credits.billing.choices import OrderKind, OrderStatus
-from credits.billing.models import BillingProfile, EnterpriseAgreement, Order, PaymentMethod
+from credits.billing.models import (
+    BillingProfile,
+    EnterpriseAgreement,
+    Invoice,
+    Order,
+    PaymentMethod,
+)
 from credits.billing.rules import credits_available
+from credits.billing.selectors.invoices import invoice_overdue_first
 from credits.common.money import ZERO
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry
@@ -189,7 +196,7 @@ def billing_history(tenant: Tenant, *, limit: int = HISTORY_SHOWN) -> QuerySet[A
 
 def order_for_page() -> QuerySet[Order]:
     return Order.objects.select_related(
-        "payment_method", "enterprise_agreement", "placed_by", "ledger_entry"
+        "payment_method", "enterprise_agreement", "placed_by", "ledger_entry", "invoice"
     )
 
 
@@ -215,21 +222,28 @@ def recharge_failure(account: CreditAccount) -> Order | None:
 @dataclass(frozen=True)
 class HomeCreditsCard:
     """Home's balance card: the account (None when credits aren't set up), its usable
-    balance, and why credits can't be set up (RU, KR, TW), if so."""
+    balance, why credits can't be set up (RU, KR, TW), if so, and the alerts: a failed
+    auto-recharge that still stands, an overdue invoice."""
 
     account: CreditAccount | None
     balance: Decimal | None
     unavailable: bool
     recharge_failure: Order | None = None
+    overdue_invoice: Invoice | None = None
 
 
-def credits_home_card(*, tenant: Tenant) -> HomeCreditsCard:
-    """The account, its usable balance, and a failed auto-recharge that still stands
-    (one query, two when the last recharge failed)."""
+def credits_home_card(*, tenant: Tenant, invoices: bool = False) -> HomeCreditsCard:
+    """The account, its usable balance, a failed auto-recharge that still stands and,
+    with ``invoices`` (for the admins who pay them), the oldest overdue invoice. One
+    query without credits; with credits, the balance, the last recharge (and its billing
+    profile when it failed) and, with ``invoices``, one for the overdue invoice."""
     account = credit_account_for_tenant(tenant)
     return HomeCreditsCard(
         account=account,
         balance=balance_at(account=account) if account is not None else None,
         unavailable=not credits_available(tenant.country),
         recharge_failure=recharge_failure(account) if account is not None else None,
+        overdue_invoice=(
+            invoice_overdue_first(tenant) if invoices and account is not None else None
+        ),
     )

@@ -23,8 +23,10 @@ from tests.credits.payments import DECLINED, agreement, invoicing_approved, save
 from tests.html_text import parse
 
 URL = "/billing/bills/"
-# session, user, roles, tenant; statements: count + page; attempts: count + page
-PAGE_MAX_QUERIES = 8
+# session, user, roles, tenant; statements: count + page; attempts: count + page;
+# invoices: count + page, the invoicing approval and what is owed on invoices (approved
+# tenants), the oldest overdue invoice (for the billing roles' warning)
+PAGE_MAX_QUERIES = 13
 STATEMENT_MAX_QUERIES = 5  # session, user, roles, tenant, the month's orders
 
 

@@ -247,8 +247,9 @@ def test_the_billing_pages_fit_a_phone_screen(page, live_server, northwind):
     from credits.billing.services.checks import Payment
     from credits.billing.services.orders import order_place
     from credits.models import OrderKind, PaymentType
-    from tests.credits.payments import token
+    from tests.credits.payments import invoicing_approved, token
 
+    invoicing_approved(northwind)
     order_place(tenant=northwind, acting_user=None, kind=OrderKind.PURCHASE,
                 amount=Decimal("100"), payment=Payment(type=PaymentType.INVOICE),
                 idempotency_key=token())

@@ -31,6 +31,7 @@ from accounts.models import (
     ServiceRequest,
     Subscription,
     Tenant,
+    TenantDomain,
     User,
 )
 from accounts.services import (
@@ -42,6 +43,15 @@ from accounts.services import (
     user_set_usage_location,
 )
 from accounts.services.backoffice import audit_target
+
+
+class TenantDomainInline(admin.TabularInline):
+    """A tenant's verified domains: its usernames end in one of them."""
+
+    model = TenantDomain
+    extra = 0
+    fields = ("name", "created_at")
+    readonly_fields = ("created_at",)
 
 
 class SubscriptionInline(admin.TabularInline):
@@ -57,7 +67,8 @@ class TenantAdminForm(forms.ModelForm):
 
     class Meta:
         model = Tenant
-        fields = ("name", "slug", "country", "currency", "volume_licensing")
+        fields = ("name", "slug", "country", "currency", "time_zone", "volume_licensing",
+                  "require_mfa_for_admins")
 
     def clean(self):
         cleaned = super().clean()
@@ -88,7 +99,7 @@ class TenantAdmin(BackofficeAuditMixin, admin.ModelAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("created_at",)
-    inlines = [SubscriptionInline]
+    inlines = [TenantDomainInline, SubscriptionInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(user_count=Count("users"))
@@ -96,6 +107,17 @@ class TenantAdmin(BackofficeAuditMixin, admin.ModelAdmin):
     @admin.display(description=_("users"), ordering="user_count")
     def user_count(self, obj: Tenant) -> int:
         return obj.user_count
+
+
+@admin.register(TenantDomain)
+class TenantDomainAdmin(BackofficeAuditMixin, admin.ModelAdmin):
+    """Verified domains of every tenant; a tenant's usernames end in one of them."""
+
+    list_display = ("name", "tenant", "created_at")
+    search_fields = ("name", "tenant__name", "tenant__slug")
+    list_select_related = ("tenant",)
+    autocomplete_fields = ("tenant",)
+    readonly_fields = ("created_at",)
 
 
 class RoleAssignmentInline(ReadOnlyInline):

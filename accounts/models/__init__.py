@@ -12,7 +12,7 @@ from accounts.models.support import (
     ServiceRequestStatus,
     ServiceRequestTopic,
 )
-from accounts.models.tenants import Tenant
+from accounts.models.tenants import Tenant, TenantDomain
 from accounts.models.users import User
 
 __all__ = [
@@ -28,5 +28,6 @@ __all__ = [
     "Subscription",
     "SubscriptionStatus",
     "Tenant",
+    "TenantDomain",
     "User",
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import EmailValidator
@@ -98,6 +99,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("platform staff"),
         default=False,
         help_text=_("Platform staff sign in to the backoffice; they belong to no tenant."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The console's and the emails' language; empty: the browser's."),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.i18n import JavaScriptCatalog
 
 admin.site.site_header = _("Communications Credits backoffice")
 admin.site.site_title = _("Communications Credits backoffice")
@@ -12,6 +13,8 @@ handler500 = "accounts.shell.views.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The strings of static/console/*.js, in the visitor's language (djangojs catalogs).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("accounts.urls")),
     path("", include("credits.urls")),
 ]

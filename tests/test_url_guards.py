@@ -243,7 +243,7 @@ PAGES: dict[str, Page] = {
 
 # URLs with answers of their own, each tested explicitly below.
 SIGN_IN = {"accounts:login", "accounts:logout"}
-LANGUAGE = {"set_language"}
+LANGUAGE = {"set_language", "javascript-catalog"}
 API = {"credits:api_usage", "credits:api_calls_authorize"}
 BACKOFFICE = "admin"  # every URL in the namespace: platform staff only
 
@@ -396,6 +396,13 @@ def test_anyone_may_switch_the_language(client):
     response = client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     assert (response.status_code, response["Location"]) == (302, "/")
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+
+
+def test_anyone_gets_the_javascript_catalog_in_their_language(client):
+    # The sign-in page loads it too, before anyone signs in.
+    response = client.get(reverse("javascript-catalog"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
 
 
 # --- the usage API: bearer tokens ---------------------------------------------------------

@@ -8,6 +8,8 @@
   };
 
   function lang() { return document.documentElement.lang || "en"; }
+  // The strings drawn in the charts come from the JavaScript catalog (/jsi18n/, base.html).
+  function minutes(value) { return window.interpolate(window.gettext("%s min"), [value]); }
 
   function syncRange(root) {
     var select = (root.querySelector ? root : document).querySelector("[data-usage-range]") ||
@@ -40,7 +42,7 @@
         plugins: {
           legend: { position: "bottom", labels: { boxWidth: 12 } },
           tooltip: { callbacks: { label: function (item) {
-            var value = money ? money.format(item.raw) : item.raw + " min";
+            var value = money ? money.format(item.raw) : minutes(item.raw);
             return item.dataset.label + ": " + value;
           } } }
         },
@@ -59,15 +61,15 @@
       data: {
         labels: data.labels,
         datasets: [
-          { label: canvas.getAttribute("data-amount-label") || "Amount", data: data.amount.map(Number), backgroundColor: COLORS.MCOPSTNPP, xAxisID: "x" },
-          { label: canvas.getAttribute("data-minutes-label") || "Minutes", data: data.minutes, backgroundColor: "#c7e0f4", xAxisID: "x2" }
+          { label: canvas.getAttribute("data-amount-label") || window.gettext("Amount"), data: data.amount.map(Number), backgroundColor: COLORS.MCOPSTNPP, xAxisID: "x" },
+          { label: canvas.getAttribute("data-minutes-label") || window.gettext("Minutes"), data: data.minutes, backgroundColor: "#c7e0f4", xAxisID: "x2" }
         ]
       },
       options: {
         indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
         plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } },
           tooltip: { callbacks: { label: function (item) {
-            return item.dataset.label + ": " + (item.datasetIndex === 0 ? money.format(item.raw) : item.raw + " min");
+            return item.dataset.label + ": " + (item.datasetIndex === 0 ? money.format(item.raw) : minutes(item.raw));
           } } } },
         scales: {
           x: { position: "bottom", beginAtZero: true, ticks: { callback: function (v) { return money.format(v); } } },

@@ -24,7 +24,7 @@
     if (button) { button.disabled = checked.length === 0; }
     var count = document.getElementById("selection-count");
     if (count) {
-      count.textContent = checked.length ? (count.getAttribute("data-template") || "%s selected").replace("%s", checked.length) : "";
+      count.textContent = checked.length ? (count.getAttribute("data-template") || window.gettext("%s selected")).replace("%s", checked.length) : "";
     }
   }
 

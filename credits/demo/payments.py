@@ -15,6 +15,7 @@ Idempotent: a card or agreement already there is kept as it is.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -23,6 +24,7 @@ from credits.billing.choices import PaymentType
 from credits.billing.gateway import CardDetails
 from credits.billing.gateway.sandbox import SandboxGateway
 from credits.billing.models import BillingProfile, EnterpriseAgreement, PaymentMethod
+from credits.billing.services.invoices import invoicing_approve
 from credits.billing.services.payment_methods import card_save
 from credits.billing.services.recharge_settings import billing_profile_write
 from credits.ledger.selectors import credit_account_for_tenant
@@ -76,6 +78,9 @@ def _pays_with(tenant: Tenant, acting_user: User | None, card: PaymentMethod) ->
     )
 
 
+DEMO_CREDIT_LIMIT = Decimal("5000")
+
+
 def seed_payment_demo(
     *, tenant: Tenant, scenario: str, now: dt.datetime, acting_user: User | None = None
 ) -> None:
@@ -88,6 +93,8 @@ def seed_payment_demo(
             _card(tenant, acting_user, number="5555555555554444", holder="Megan Bowen",
                   month=6, year=today.year + 2)
             _pays_with(tenant, acting_user, visa)
+            # Contoso may also pay by invoice, up to this credit limit (README).
+            invoicing_approve(tenant=tenant, credit_limit=DEMO_CREDIT_LIMIT)
         elif scenario == "fabrikam":
             last_month = today.replace(day=1) - dt.timedelta(days=1)
             expired = _card(tenant, acting_user, number="4242424242424242",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from credits.billing.models import InvoicingApproval
 from credits.billing.regions import Region
-from credits.demo.payments import seed_payment_demo
+from credits.demo.payments import DEMO_CREDIT_LIMIT, seed_payment_demo
 from credits.models import BillingProfile, EnterpriseAgreement, PaymentMethod, PaymentType
 from tests.accounts.factories import TenantFactory
 from tests.credits.factories import CreditAccountFactory
@@ -26,6 +27,17 @@ def test_contoso_has_a_saved_4242_card_paying_for_auto_recharge(tenant, billing_
     assert not cards[0].is_expired()
     profile = BillingProfile.objects.get(account=account)
     assert (profile.payment_type, profile.card) == (PaymentType.CARD, cards[0])
+
+
+def test_only_contoso_is_approved_to_pay_by_invoice(tenant, other_tenant):
+    CreditAccountFactory(tenant=tenant)
+    CreditAccountFactory(tenant=other_tenant)
+    for _ in range(2):  # idempotent
+        seed_payment_demo(tenant=tenant, scenario="contoso", now=timezone.now())
+    seed_payment_demo(tenant=other_tenant, scenario="fabrikam", now=timezone.now())
+    approvals = list(InvoicingApproval.objects.values_list("tenant", "credit_limit",
+                                                           "is_active"))
+    assert approvals == [(tenant.pk, DEMO_CREDIT_LIMIT, True)]
 
 
 def test_fabrikam_pays_with_an_expired_card(other_tenant):

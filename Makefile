@@ -21,7 +21,9 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
 	touch $@
 
+# The translation catalogs are compiled (.po to .mo) by Babel, in Python: no GNU gettext.
 install: $(BIN)/.installed
+	$(BIN)/python manage.py compile_catalogs
 
 demo: install
 	$(BIN)/python manage.py migrate --noinput

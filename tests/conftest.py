@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from hypothesis import settings as hypothesis_settings
 
+from accounts.management.commands.compile_catalogs import compile_catalogs
 from accounts.models import AdminRole
 from tests.accounts.factories import AdminFactory, TenantFactory, UserFactory
 from tests.hypothesis_budget import FULL_EXAMPLES
@@ -22,6 +23,16 @@ HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or (
     "ci" if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"} else "dev"
 )
 hypothesis_settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The pages are tested in Chinese with the catalogs as they are now: a run compiles any
+    .po whose .mo is missing or different (once, before the xdist workers start), as
+    `make install` does (README, Languages)."""
+    if not hasattr(config, "workerinput"):
+        from django.conf import settings
+
+        compile_catalogs(settings.LOCALE_PATHS)
 
 
 def pytest_report_header() -> str:

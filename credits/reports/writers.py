@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import xlsxwriter
 
+from accounts.spreadsheets import cell_neutralize
 from credits.reports.selectors.pstn_usage import EXPORT_HEADER
 
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet holds 1,048,576 rows, the header included
@@ -48,11 +49,19 @@ class _Echo:
 
 
 def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
-    """The header, then one CSV line per row, produced as the rows are read."""
+    """The header, then one CSV line per row, produced as the rows are read.
+
+    Text cells that a spreadsheet would run as a formula get a leading ``'``
+    (``accounts.spreadsheets``); durations, fees and charges are written as numbers."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     yield writer.writerow(EXPORT_HEADER)
     for row in rows:
-        yield writer.writerow([cell_text(value) for value in row])
+        yield writer.writerow(
+            [
+                cell_text(value) if col in _NUMBER_COLUMNS else cell_neutralize(cell_text(value))
+                for col, value in enumerate(row)
+            ]
+        )
 
 
 def export_filename(selection, extension: str) -> str:

@@ -21,6 +21,7 @@ from accounts.permissions import Action
 from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.shell.listing import query_prefix, query_with
 from accounts.shell.rendering import is_partial_request, render_page
+from accounts.spreadsheets import cell_neutralize
 from credits.billing.rules import INVOICE_NET_DAYS
 from credits.billing.selectors.bills import (
     paid_with,
@@ -151,11 +152,6 @@ def bill_detail(request: HttpRequest, month: str) -> HttpResponse:
     return render_page(request, "credits/billing/bill_detail.html", "statement", context)
 
 
-def _cell(value: str) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @require_GET
 @console_view(Action.VIEW_BILLING)
 def bill_download(request: HttpRequest, month: str) -> HttpResponse:
@@ -172,11 +168,13 @@ def bill_download(request: HttpRequest, month: str) -> HttpResponse:
         writer.writerow(
             [
                 f"{order.completed_at.astimezone(dt.UTC):%Y-%m-%d}",
-                order.number,
-                _cell(_("Communications Credits · %(kind)s") % {"kind": order.get_kind_display()}),
-                _cell(method),
+                cell_neutralize(order.number),
+                cell_neutralize(
+                    _("Communications Credits · %(kind)s") % {"kind": order.get_kind_display()}
+                ),
+                cell_neutralize(method),
                 f"{order.amount.quantize(places)}",
-                order.currency,
+                cell_neutralize(order.currency),
             ]
         )
     return response

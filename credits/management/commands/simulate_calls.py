@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Tenant
+from accounts.spreadsheets import cell_neutralize
 from credits.exceptions import CreditsError
 from credits.management.commands.import_usage import summary_lines
 from credits.usage.selectors import simulation_tenant
@@ -17,6 +18,9 @@ from credits.usage.services.imports import ChargeAt
 from credits.usage.services.simulation import MAX_CALLS_PER_DAY, MAX_DAYS, calls_simulate_import
 from credits.usage.telephony.records import HEADER
 from credits.usage.telephony.simulator import calls_simulate
+
+# Durations and amounts stay numbers; every other column may carry typed text.
+_TEXT_COLUMNS = frozenset(HEADER) - {"Duration Seconds", "Connection Fee", "Charge"}
 
 
 class Command(BaseCommand):
@@ -89,7 +93,12 @@ class Command(BaseCommand):
                     tenant=sim, day=first_day + timedelta(days=n), calls=calls_per_day,
                     seed=seed,
                 ):
-                    writer.writerow(row)
+                    writer.writerow(
+                        {
+                            name: cell_neutralize(value) if name in _TEXT_COLUMNS else value
+                            for name, value in row.items()
+                        }
+                    )
                     count += 1
         finally:
             if handle is not sys.stdout:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+from accounts.spreadsheets import cell_restore
 from credits.common.dates import months_add
 from credits.usage.choices import CallType
 
@@ -336,8 +337,9 @@ class RecordWindow:
 def csv_records(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) for each data row of a call-record CSV; the header is line 1.
 
-    Raises ``RecordsMalformed`` when the header lacks a required column or names one the
-    format does not have.
+    A cell the console's exports neutralized (``'=...``, docs/file-formats.md) reads back
+    as the value it was written from. Raises ``RecordsMalformed`` when the header lacks a
+    required column or names one the format does not have.
     """
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -374,7 +376,9 @@ def csv_records(text: str) -> Iterator[tuple[int, dict[str, str]]]:
         if len(row) != len(header):
             yield line, {"__error__": f"has {len(row)} fields, the header has {len(header)}"}
             continue
-        yield line, dict(zip(header, row, strict=True))
+        # The console's own exports quote text a spreadsheet would run as a formula
+        # (accounts.spreadsheets); the quote is theirs, not the value's.
+        yield line, dict(zip(header, map(cell_restore, row), strict=True))
 
 
 def csv_write_header() -> str:

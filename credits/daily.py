@@ -9,13 +9,11 @@ again the same day changes nothing (expiries are per lot, reminders once per thr
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from credits.billing.services.recovery import payments_recover
-from credits.common.formatting import format_money, tenant_locale
 from credits.ledger.choices import CreditAccountStatus
 from credits.ledger.models.lots import FundLot
 from credits.ledger.services import funds_expire_due
@@ -45,20 +43,13 @@ def expiry_reminders_send(*, at: datetime | None = None) -> int:
         created = notification_create(
             tenant=account.tenant, kind=NotificationKind.EXPIRY_REMINDER,
             dedupe_key=f"expiry:{lot.pk}:{threshold}",
-            subject=_("Communications Credits expire in %(days)d days") % {"days": threshold},
-            lines=[
-                _("%(remaining)s of funds bought on %(bought)s expire on %(expires)s "
-                  "(in %(left)d days) and will be forfeited if not used.")
-                % {
-                    "remaining": format_money(
-                        lot.remaining, account.currency,
-                        locale=tenant_locale(account.tenant.country),
-                    ),
-                    "bought": f"{lot.purchased_at:%Y-%m-%d}",
-                    "expires": f"{lot.expires_at:%Y-%m-%d}",
-                    "left": max(days_left, 0),
-                },
-            ],
+            params={
+                "days": threshold, "remaining": str(lot.remaining),
+                "currency": account.currency, "lot_id": lot.pk,
+                "bought": lot.purchased_at.astimezone(UTC).isoformat(),
+                "expires": lot.expires_at.astimezone(UTC).isoformat(),
+                "left": max(days_left, 0),
+            },
         )
         sent += created is not None
     return sent

@@ -8,24 +8,38 @@ from babel import Locale, UnknownLocaleError, localedata
 from babel.numbers import format_currency
 from django.utils import translation
 
+# The Babel locale of each console language: its script and the region whose conventions
+# it follows (README, "Languages and time zones").
+LANGUAGE_LOCALES: dict[str, str] = {
+    "en": "en_US",
+    "zh-hans": "zh_Hans_CN",
+    "zh-hant": "zh_Hant_TW",
+}
+
 
 def active_locale() -> str:
-    """The Babel locale of the active Django language ('en', 'zh_Hans', ...)."""
-    language = translation.get_language() or "en"
+    """The Babel locale of the active Django language: ``en_US``, ``zh_Hans_CN``,
+    ``zh_Hant_TW``; another language's own locale when Babel knows it, else ``en_US``."""
+    language = (translation.get_language() or "en").lower()
+    if language in LANGUAGE_LOCALES:
+        return LANGUAGE_LOCALES[language]
     name = translation.to_locale(language)
     try:
         Locale.parse(name)
     except (ValueError, UnknownLocaleError):
-        return "en"
+        return LANGUAGE_LOCALES["en"]
     return name
 
 
 def tenant_locale(country: str) -> str:
     """The active language with the organization's country conventions, for what is
-    written to a tenant rather than shown to one admin (emails): ``en_DE`` gives
-    ``1.234,50 €``, ``en_GB`` ``£1,234.50``."""
+    written to a tenant rather than shown to one admin (emails, the Message center):
+    ``en_DE`` gives ``1.234,50 €``, ``en_GB`` ``£1,234.50``; a language Babel has no
+    variant of for that country keeps its own (``zh_Hans_CN``)."""
     base = active_locale()
-    candidate = f"{base}_{country}" if country else base
+    language = Locale.parse(base)
+    parts = [language.language] + ([language.script] if language.script else [])
+    candidate = "_".join([*parts, country]) if country else base
     return candidate if localedata.exists(candidate) else base
 
 

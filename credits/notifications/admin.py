@@ -14,7 +14,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("kind", "status")
     search_fields = ("tenant__name", "subject", "dedupe_key")
     readonly_fields = (
-        "tenant", "kind", "dedupe_key", "subject", "context", "recipients", "status", "error",
-        "created_at", "sent_at",
+        "tenant", "kind", "dedupe_key", "subject", "params", "context", "recipients",
+        "status", "error", "created_at", "sent_at",
     )
     fields = readonly_fields

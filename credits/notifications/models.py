@@ -28,11 +28,22 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
     dedupe_key = models.CharField(_("event key"), max_length=200)
-    subject = models.CharField(_("subject"), max_length=300)
-    context = models.JSONField(_("details"), default=dict, blank=True)
+    subject = models.CharField(
+        _("subject"), max_length=300,
+        help_text=_("In English, for this list; each admin reads it in their own language."),
+    )
+    params = models.JSONField(
+        _("parameters"), default=dict, blank=True,
+        help_text=_("What the message is written from when it is sent or shown: amounts "
+                    "with their currency, dates, order numbers."),
+    )
+    context = models.JSONField(
+        _("stored text"), default=dict, blank=True,
+        help_text=_("The text of notifications recorded before their parameters were kept."),
+    )
     recipients = models.JSONField(
         _("recipients"), default=list, blank=True,
-        help_text=_("One entry per admin: email, name and delivery status."),
+        help_text=_("One entry per admin: user id, email, name and delivery status."),
     )
     status = models.CharField(
         _("delivery status"), max_length=20, choices=DeliveryStatus.choices,
@@ -59,3 +70,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant} · {self.subject}"
+
+    @property
+    def recipient_ids(self) -> list[int]:
+        return [r["user_id"] for r in self.recipients if r.get("user_id")]

@@ -1,6 +1,7 @@
 """Notifications to a tenant's admins holding a notified role (README, "Auto-recharge,
-emails and the Message center"): recorded once per event (``dedupe_key``) and sent by a
-background task after the commit."""
+emails and the Message center"): recorded once per event (``dedupe_key``) with their kind
+and parameters, and sent by a background task after the commit, each recipient's message
+written then in their language (README, "Languages and time zones")."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Tenant, User
 from accounts.permissions import NOTIFIED_ROLES
+from accounts.shell.locale import user_language, zone_for
 from credits.common.jobs import enqueue_after_commit
 from credits.notifications.choices import DeliveryStatus
 from credits.notifications.models import Notification
+from credits.notifications.renderers import notification_render, render
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +42,22 @@ def subscription_url() -> str:
 
 
 def notification_create(
-    *, tenant: Tenant, kind: str, dedupe_key: str, subject: str, lines: list[str]
+    *, tenant: Tenant, kind: str, dedupe_key: str, params: dict
 ) -> Notification | None:
     """Record the notification once per ``dedupe_key`` and send it after the commit.
-    Returns ``None`` when this event was already notified."""
+    ``params`` are what its kind's renderer writes the message from
+    (``credits.notifications.renderers``), JSON-safe: amounts as strings with
+    ``currency``, dates in ISO 8601. Returns ``None`` when this event was already
+    notified."""
+    with translation.override("en"):
+        subject = render(kind=kind, params=params, country=tenant.country).subject
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
                 tenant=tenant, kind=kind, dedupe_key=dedupe_key, subject=subject,
-                context={"lines": lines},
+                params=params,
                 recipients=[
-                    {"email": user.username, "name": user.display_name,
+                    {"user_id": user.pk, "email": user.username, "name": user.display_name,
                      "status": DeliveryStatus.PENDING}
                     for user in notified_admins(tenant)
                 ],
@@ -60,17 +68,58 @@ def notification_create(
     return notification
 
 
+def recipient_languages(notification: Notification) -> dict[str, str]:
+    """Each recipient's language, by email, read when the message is sent: the admin's
+    choice, else the console's default."""
+    ids = [r["user_id"] for r in notification.recipients if r.get("user_id")]
+    emails = [r["email"] for r in notification.recipients if not r.get("user_id")]
+    users = User.objects.filter(
+        Q(pk__in=ids) | Q(tenant_id=notification.tenant_id, username__in=emails)
+    ).only("pk", "username", "language")
+    by_id = {user.pk: user_language(user) for user in users}
+    by_email = {user.username: user_language(user) for user in users}
+    return {
+        r["email"]: by_id.get(r.get("user_id")) or by_email.get(r["email"])
+        or settings.LANGUAGE_CODE
+        for r in notification.recipients
+    }
+
+
+def notification_message(
+    notification: Notification, recipient: dict, *, language: str, connection=None
+) -> EmailMultiAlternatives:
+    """One recipient's email, HTML and text, written in ``language``."""
+    zone = zone_for(notification.tenant.time_zone)
+    with translation.override(language), timezone.override(zone):
+        rendered = notification_render(notification)
+        context = {
+            "tenant_name": notification.tenant.name,
+            "subject": rendered.subject,
+            "lines": rendered.lines,
+            "subscription_url": subscription_url(),
+            "name": recipient["name"],
+            "language": language,
+        }
+        message = EmailMultiAlternatives(
+            subject=f"{rendered.subject} · {notification.tenant.name}",
+            body=render_to_string("emails/notification.txt", context),
+            to=[recipient["email"]],
+            connection=connection,
+            headers={"Content-Language": language},
+        )
+        message.attach_alternative(
+            render_to_string("emails/notification.html", context), "text/html"
+        )
+    return message
+
+
 def notification_send(*, notification_id: int) -> Notification:
-    """Send one message per recipient, HTML and text; record each delivery status."""
+    """Send one message per recipient not reached yet, each written in the recipient's
+    language at this moment; record each delivery status."""
     notification = Notification.objects.select_related("tenant").get(pk=notification_id)
     if notification.status == DeliveryStatus.SENT:
         return notification
-    context = {
-        "tenant_name": notification.tenant.name,
-        "subject": notification.subject,
-        "lines": notification.context.get("lines", []),
-        "subscription_url": subscription_url(),
-    }
+    languages = recipient_languages(notification)
     failed = []
     connection = get_connection()
     recipients = []
@@ -78,16 +127,9 @@ def notification_send(*, notification_id: int) -> Notification:
         if recipient.get("status") == DeliveryStatus.SENT:
             recipients.append(recipient)
             continue
-        personal = {**context, "name": recipient["name"]}
-        message = EmailMultiAlternatives(
-            subject=f"{notification.subject} · {notification.tenant.name}",
-            body=render_to_string("emails/notification.txt", personal),
-            to=[recipient["email"]],
+        message = notification_message(
+            notification, recipient, language=languages[recipient["email"]],
             connection=connection,
-        )
-        message.attach_alternative(
-            render_to_string("emails/notification.html", personal),
-            "text/html",
         )
         try:
             message.send()

@@ -34,7 +34,6 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from credits.billing.choices import OrderKind, OrderStatus
 from credits.billing.gateway import PaymentGateway
@@ -44,7 +43,6 @@ from credits.billing.services import orders
 from credits.billing.services.checks import Payment
 from credits.billing.services.schedule import RECOVERY_INTERVAL, STALE_AFTER, recovery_schedule
 from credits.common.dates import month_start
-from credits.common.formatting import format_money, tenant_locale
 from credits.common.jobs import enqueue_after_commit
 from credits.exceptions import PaymentDeclined, PaymentPending
 from credits.ledger.models.accounts import CreditAccount
@@ -57,11 +55,6 @@ BACKOFF = timedelta(hours=6)
 MAX_FAILURES_PER_DAY = 3
 # How far back the recovery looks for a finished recharge whose email was never written.
 NOTIFY_WITHIN = timedelta(days=1)
-
-
-def _money(amount: Decimal, currency: str, tenant) -> str:
-    """An amount for an email to the tenant's admins, in the tenant's conventions."""
-    return format_money(amount, currency, locale=tenant_locale(tenant.country))
 
 
 def _backing_off(account: CreditAccount, profile: BillingProfile, now: datetime) -> bool:
@@ -90,11 +83,7 @@ def _zero_balance_notify(account: CreditAccount) -> None:
     notification_create(
         tenant=account.tenant, kind=NotificationKind.BALANCE_ZERO,
         dedupe_key=f"balance_zero:{last_lot or 0}",
-        subject=_("Your Communications Credits balance reached zero"),
-        lines=[
-            _("The balance is %(balance)s. New paid calls are refused until funds are added.")
-            % {"balance": _money(account.balance, account.currency, account.tenant)},
-        ],
+        params={"balance": str(account.balance), "currency": account.currency},
     )
 
 
@@ -103,19 +92,11 @@ def _limit_notify(account: CreditAccount, now: datetime, spent: Decimal) -> None
     notification_create(
         tenant=account.tenant, kind=NotificationKind.LIMIT_REACHED,
         dedupe_key=f"limit_reached:{month:%Y-%m}",
-        subject=_("Monthly recharge limit reached"),
-        lines=[
-            _(
-                "Auto-recharge has bought %(spent)s this month; another recharge of %(amount)s "
-                "would pass the monthly limit of %(limit)s, so none was made. Add funds "
-                "manually or raise the limit."
-            )
-            % {
-                "spent": _money(spent, account.currency, account.tenant),
-                "amount": _money(account.recharge_amount, account.currency, account.tenant),
-                "limit": _money(account.monthly_recharge_limit, account.currency, account.tenant),
-            },
-        ],
+        params={
+            "spent": str(spent), "amount": str(account.recharge_amount),
+            "limit": str(account.monthly_recharge_limit), "currency": account.currency,
+            "month": f"{month:%Y-%m}",
+        },
     )
 
 
@@ -213,28 +194,18 @@ def recharge_notify(order: Order) -> None:
         notification_create(
             tenant=order.tenant, kind=NotificationKind.RECHARGE_FAILED,
             dedupe_key=f"recharge_failed:{order.pk}",
-            subject=_("Auto-recharge failed"),
-            lines=[
-                _("The auto-recharge of %(amount)s (order %(number)s) failed: %(reason)s")
-                % {"amount": _money(order.amount, order.currency, order.tenant),
-                   "number": order.number, "reason": order.failure_reason},
-                _("No funds were added. Update the payment method on the subscription page; "
-                  "auto-recharge is tried again once it changes."),
-            ],
+            params={"amount": str(order.amount), "currency": order.currency,
+                    "order": order.number, "order_id": order.pk,
+                    "reason": order.failure_reason, "reason_code": order.failure_code},
         )
     elif order.status == OrderStatus.SUCCEEDED:
         account = CreditAccount.objects.get(tenant_id=order.tenant_id)
         notification_create(
             tenant=order.tenant, kind=NotificationKind.RECHARGE_SUCCEEDED,
             dedupe_key=f"recharge_succeeded:{order.pk}",
-            subject=_("Auto-recharge succeeded"),
-            lines=[
-                _("%(amount)s was added to your Communications Credits (order %(number)s). "
-                  "The balance is now %(balance)s.")
-                % {"amount": _money(order.amount, order.currency, order.tenant),
-                   "number": order.number,
-                   "balance": _money(account.balance, account.currency, order.tenant)},
-            ],
+            params={"amount": str(order.amount), "currency": order.currency,
+                    "order": order.number, "order_id": order.pk,
+                    "balance": str(account.balance)},
         )
 
 

@@ -331,7 +331,7 @@ def test_an_auto_recharge_by_invoice_without_approval_fails_with_the_reason(
     account.refresh_from_db()
     assert account.balance == Decimal("15") and not Invoice.objects.exists()
     notice = Notification.objects.get(kind=NotificationKind.RECHARGE_FAILED)
-    assert "isn't approved to pay by invoice" in " ".join(notice.context["lines"])
+    assert "isn't approved to pay by invoice" in notice.params["reason"]
 
 
 def test_an_auto_recharge_by_invoice_with_approval_is_invoiced(

@@ -81,7 +81,7 @@ def test_a_notification_whose_task_was_lost_is_sent_by_the_daily_run(
     with django_capture_on_commit_callbacks(execute=False):  # the worker never ran it
         created = notification_create(
             tenant=account.tenant, kind=NotificationKind.BALANCE_ZERO, dedupe_key="lost",
-            subject="Your Communications Credits balance reached zero", lines=["$0.00"],
+            params={"balance": "0", "currency": "USD"},
         )
     now = timezone.now()
     assert daily_jobs_run(at=now)["notifications_retried"] == 0  # maybe still queued

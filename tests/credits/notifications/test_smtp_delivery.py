@@ -54,8 +54,8 @@ def test_a_recharge_failure_email_arrives_over_smtp_with_html_and_text(
     with django_capture_on_commit_callbacks(execute=False):
         created = notification_create(
             tenant=tenant, kind=NotificationKind.RECHARGE_FAILED, dedupe_key="smtp-test",
-            subject="Auto-recharge failed",
-            lines=["The auto-recharge of $50.00 failed: Your card has expired."],
+            params={"amount": "50", "currency": "USD", "order": "A-1",
+                    "reason": "Your card has expired."},
         )
 
     sent = notification_send(notification_id=created.pk)
@@ -85,7 +85,7 @@ def test_an_unreachable_smtp_server_is_recorded_as_failed_not_lost(
     with django_capture_on_commit_callbacks(execute=False):
         created = notification_create(
             tenant=tenant, kind=NotificationKind.BALANCE_ZERO, dedupe_key="smtp-down",
-            subject="Your Communications Credits balance reached zero", lines=["0.00"],
+            params={"balance": "0", "currency": "USD"},
         )
 
     notification_send(notification_id=created.pk)
@@ -105,7 +105,8 @@ def test_the_daily_run_delivers_what_failed_once_the_server_is_back(
     with django_capture_on_commit_callbacks(execute=False):
         created = notification_create(
             tenant=tenant, kind=NotificationKind.RECHARGE_FAILED, dedupe_key="smtp-retry",
-            subject="Auto-recharge failed", lines=["Your card has expired."],
+            params={"amount": "50", "currency": "USD", "order": "A-2",
+                    "reason": "Your card has expired."},
         )
     notification_send(notification_id=created.pk)
     assert Notification.objects.get(pk=created.pk).status == DeliveryStatus.FAILED

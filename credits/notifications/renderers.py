@@ -1,0 +1,168 @@
+"""What a notification says, written when it is read (README, "Languages and time zones").
+
+A notification stores its kind and its parameters (JSON: amounts as strings with their
+currency, dates in ISO 8601, order numbers, counts). One renderer per kind turns them into
+a subject and lines in the active language: the email's, under
+``translation.override(recipient's language)`` at send time, and the Message center's, in
+the viewer's language; dates in the tenant's time zone. Notifications recorded before the
+parameters keep the text they were stored with (the ``legacy`` renderer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from credits.common.formatting import format_money, tenant_locale
+from credits.notifications.choices import NotificationKind
+
+LEGACY = "legacy"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    lines: tuple[str, ...]
+
+
+Renderer = Callable[[dict, str], Rendered]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def renderer_register(kind: str) -> Callable[[Renderer], Renderer]:
+    """Register the renderer of ``kind``: ``renderer(params, country) -> Rendered``."""
+
+    def register(renderer: Renderer) -> Renderer:
+        RENDERERS[kind] = renderer
+        return renderer
+
+    return register
+
+
+def notification_render(notification) -> Rendered:
+    """The notification's subject and lines in the active language."""
+    return render(
+        kind=notification.kind, params=notification.params, country=notification.tenant.country,
+        subject=notification.subject, context=notification.context,
+    )
+
+
+def render(*, kind: str, params: dict, country: str, subject: str = "",
+           context: dict | None = None) -> Rendered:
+    renderer = RENDERERS.get(kind) if params else None
+    if renderer is None:
+        return RENDERERS[LEGACY]({"subject": subject, **(context or {})}, country)
+    return renderer(params, country)
+
+
+def _money(params: dict, key: str, country: str) -> str:
+    return format_money(params[key], params["currency"], locale=tenant_locale(country))
+
+
+def _day(value: str) -> str:
+    """An ISO 8601 date, or the day of an ISO 8601 date-time in the active time zone (the
+    tenant's: the sender and the Message center activate it)."""
+    moment = datetime.fromisoformat(value)
+    if "T" in value and timezone.is_aware(moment):
+        return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
+    return formats.date_format(moment.date(), "DATE_FORMAT")
+
+
+@renderer_register(LEGACY)
+def legacy(params: dict, country: str) -> Rendered:
+    """Recorded before notifications kept their parameters: the stored text, as it was."""
+    return Rendered(subject=params.get("subject", ""), lines=tuple(params.get("lines", ())))
+
+
+@renderer_register(NotificationKind.BALANCE_ZERO)
+def balance_zero(params: dict, country: str) -> Rendered:
+    return Rendered(
+        subject=_("Your Communications Credits balance reached zero"),
+        lines=(
+            _("The balance is %(balance)s. New paid calls are refused until funds are added.")
+            % {"balance": _money(params, "balance", country)},
+        ),
+    )
+
+
+@renderer_register(NotificationKind.LIMIT_REACHED)
+def limit_reached(params: dict, country: str) -> Rendered:
+    return Rendered(
+        subject=_("Monthly recharge limit reached"),
+        lines=(
+            _(
+                "Auto-recharge has bought %(spent)s this month; another recharge of %(amount)s "
+                "would pass the monthly limit of %(limit)s, so none was made. Add funds "
+                "manually or raise the limit."
+            )
+            % {
+                "spent": _money(params, "spent", country),
+                "amount": _money(params, "amount", country),
+                "limit": _money(params, "limit", country),
+            },
+        ),
+    )
+
+
+@renderer_register(NotificationKind.RECHARGE_FAILED)
+def recharge_failed(params: dict, country: str) -> Rendered:
+    return Rendered(
+        subject=_("Auto-recharge failed"),
+        lines=(
+            _("The auto-recharge of %(amount)s (order %(number)s) failed: %(reason)s")
+            % {"amount": _money(params, "amount", country), "number": params["order"],
+               "reason": params["reason"]},
+            _("No funds were added. Update the payment method on the subscription page; "
+              "auto-recharge is tried again once it changes."),
+        ),
+    )
+
+
+@renderer_register(NotificationKind.RECHARGE_SUCCEEDED)
+def recharge_succeeded(params: dict, country: str) -> Rendered:
+    return Rendered(
+        subject=_("Auto-recharge succeeded"),
+        lines=(
+            _("%(amount)s was added to your Communications Credits (order %(number)s). "
+              "The balance is now %(balance)s.")
+            % {"amount": _money(params, "amount", country), "number": params["order"],
+               "balance": _money(params, "balance", country)},
+        ),
+    )
+
+
+@renderer_register(NotificationKind.EXPIRY_REMINDER)
+def expiry_reminder(params: dict, country: str) -> Rendered:
+    return Rendered(
+        subject=_("Communications Credits expire in %(days)d days") % {"days": params["days"]},
+        lines=(
+            _("%(remaining)s of funds bought on %(bought)s expire on %(expires)s "
+              "(in %(left)d days) and will be forfeited if not used.")
+            % {
+                "remaining": _money(params, "remaining", country),
+                "bought": _day(params["bought"]),
+                "expires": _day(params["expires"]),
+                "left": params["left"],
+            },
+        ),
+    )
+
+
+@renderer_register(NotificationKind.SETTINGS_TURNED_OFF)
+def settings_turned_off(params: dict, country: str) -> Rendered:
+    return Rendered(
+        subject=_("Auto-recharge was turned off"),
+        lines=(
+            _("Auto-recharge was set to recharge with %(amount)s when the balance falls "
+              "below %(trigger)s. With the trigger at or above the recharge, every call "
+              "would start another recharge, so auto-recharge has been turned off.")
+            % {"amount": _money(params, "amount", country),
+               "trigger": _money(params, "trigger", country)},
+            _("Open Modify recharge settings on the Communications Credits page, choose a "
+              "trigger below the recharge amount and turn auto-recharge on again."),
+        ),
+    )

@@ -157,6 +157,8 @@ class DemoTenant:
     domain: str
     users: int
     volume_licensing: bool = False
+    # The IANA time zone the console shows the organization's times in.
+    time_zone: str = "UTC"
     # Usage locations of ordinary users, with weights.
     locations: tuple[tuple[str, int], ...] = ()
     # product code -> (seats, how many users get it)
@@ -171,6 +173,7 @@ DEMO_TENANTS: tuple[DemoTenant, ...] = (
         currency="USD",
         domain="contoso.example",
         users=300,
+        time_zone="America/New_York",
         locations=(("US", 80), ("CA", 8), ("GB", 5), ("DE", 4), ("IN", 3)),
         subscriptions={
             Product.MICROSOFT_365_E5: (280, 240),
@@ -188,6 +191,7 @@ DEMO_TENANTS: tuple[DemoTenant, ...] = (
         currency="GBP",
         domain="fabrikam.example",
         users=40,
+        time_zone="Europe/London",
         locations=(("GB", 85), ("IE", 10), ("FR", 5)),
         subscriptions={
             Product.PHONE_SYSTEM: (60, 50),
@@ -203,6 +207,7 @@ DEMO_TENANTS: tuple[DemoTenant, ...] = (
         currency="EUR",
         domain="northwind.example",
         users=40,
+        time_zone="Europe/Berlin",
         volume_licensing=True,
         locations=(("DE", 80), ("AT", 10), ("CH", 10)),
         subscriptions={
@@ -253,6 +258,7 @@ def seed_tenant(spec: DemoTenant, *, password_hash: str, result: SeedResult) -> 
             "country": spec.country,
             "currency": spec.currency,
             "volume_licensing": spec.volume_licensing,
+            "time_zone": spec.time_zone,
         },
     )
     result.tenants.append(tenant)

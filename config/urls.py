@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
+from accounts.views.language import language_set
+
 admin.site.site_header = _("Communications Credits backoffice")
 admin.site.site_title = _("Communications Credits backoffice")
 admin.site.index_title = _("Tenants, directory, subscriptions and credits")
@@ -12,7 +14,8 @@ handler500 = "accounts.shell.views.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The header's language menu: the cookie, and the signed-in admin's own language.
+    path("i18n/setlang/", language_set, name="set_language"),
     # The strings of static/console/*.js, in the visitor's language (djangojs catalogs).
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("accounts.urls")),

@@ -41,6 +41,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in admin's language and their tenant's time zone (after both above).
+    "accounts.shell.locale.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -89,6 +91,9 @@ LANGUAGES = [
     ("zh-hant", _("Traditional Chinese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and one date-time format per language, the time zone named (README, "Languages
+# and time zones").
+FORMAT_MODULE_PATH = ["accounts.shell.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

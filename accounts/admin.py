@@ -21,6 +21,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+# Sign-in security's pages (lockouts, second factor devices) register themselves.
+import accounts.security.backoffice  # noqa: F401
 from accounts.backoffice import BackofficeAuditMixin, ReadOnlyInline
 from accounts.exceptions import UsageLocationRequired
 from accounts.models import (

@@ -23,6 +23,7 @@ class Action(models.TextChoices):
     VIEW_USAGE_REPORTS = "view_usage_reports", _("View the PSTN usage report")
     VIEW_MESSAGE_CENTER = "view_message_center", _("View the Message center")
     OPEN_SERVICE_REQUESTS = "open_service_requests", _("Open service requests")
+    MANAGE_SECURITY = "manage_security", _("Require MFA for the organization's admins")
 
 
 ALL_ADMIN_ROLES: frozenset[str] = frozenset(R.values)
@@ -52,6 +53,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Every admin may see the tenant's service requests (USE_CONSOLE); the read-only roles
     # may not open new ones.
     Action.OPEN_SERVICE_REQUESTS: ALL_ADMIN_ROLES - {R.GLOBAL_READER, R.REPORTS_READER},
+    # "Require MFA for admins" (Sign-in and security): Global Administrators only.
+    Action.MANAGE_SECURITY: frozenset({R.GLOBAL_ADMIN}),
 }
 
 # Admins holding any of these roles receive the credits emails.

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts.security import views as security
 from accounts.shell import views
 from accounts.views import support, users
 
@@ -10,6 +11,27 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign-in security (accounts/security/): the second factor, re-authentication, the
+    # Sign-in and security page, password change and reset.
+    path("accounts/mfa/verify/", security.second_factor, name="second_factor"),
+    path("accounts/mfa/set-up/", security.second_factor_enrol, name="second_factor_enrol"),
+    path("accounts/mfa/recovery-codes/", security.recovery_codes, name="recovery_codes"),
+    path("accounts/reauthenticate/", security.reauthenticate, name="reauthenticate"),
+    path("accounts/security/", security.security, name="security"),
+    path("accounts/security/password/", security.password_change, name="password_change"),
+    path("accounts/security/mfa/reset/", security.second_factor_reset,
+         name="second_factor_reset"),
+    path("accounts/security/mfa/recovery-codes/", security.recovery_codes_renew,
+         name="recovery_codes_renew"),
+    path("accounts/security/organization/", security.mfa_requirement, name="mfa_requirement"),
+    path("accounts/password-reset/", security.PasswordResetView.as_view(),
+         name="password_reset"),
+    path("accounts/password-reset/sent/", security.PasswordResetDoneView.as_view(),
+         name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", security.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("accounts/reset/done/", security.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
     # Users > Active users
     path("users/active/", users.active_users, name="active_users"),
     path("users/active/add/", users.user_add, name="user_add"),

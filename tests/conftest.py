@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 import pytest
 from django.db import connection
+from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
 from accounts.management.commands.compile_catalogs import compile_catalogs
 from accounts.models import AdminRole
 from tests.accounts.factories import AdminFactory, TenantFactory, UserFactory
+from tests.accounts.security.helpers import verify_session
 from tests.hypothesis_budget import FULL_EXAMPLES
 
 # Hypothesis profiles. "ci" is Hypothesis' defaults, so every property test runs as many
@@ -55,6 +58,24 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if os.environ.get("CI", "").lower() == "true" and asked_for_postgres:
         pytest.fail(f"CI=true and DATABASE_URL names PostgreSQL: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def force_login_passes_the_second_factor():
+    """``client.force_login(user)`` signs in as a person would: the password, then the
+    second factor (an authenticator app created for the user), so the tests of Global and
+    Billing Administrators run with "Require MFA for admins" on, as tenants have it.
+    ``tests.accounts.security.helpers.password_only_login`` stops after the password."""
+    original = Client.force_login
+
+    @functools.wraps(original)
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        verify_session(self, user)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", force_login)
+        yield
 
 
 @pytest.fixture

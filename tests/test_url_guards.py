@@ -205,6 +205,11 @@ PAGES: dict[str, Page] = {
     "accounts:service_requests": Page(
         A.USE_CONSOLE, GET_POST, also={"POST": (A.OPEN_SERVICE_REQUESTS,)}
     ),
+    "accounts:security": Page(A.USE_CONSOLE, GET),
+    "accounts:password_change": Page(A.USE_CONSOLE, GET_POST),
+    "accounts:second_factor_reset": Page(A.USE_CONSOLE, POST),
+    "accounts:recovery_codes_renew": Page(A.USE_CONSOLE, POST),
+    "accounts:mfa_requirement": Page(A.MANAGE_SECURITY, POST),
     "accounts:service_request_detail": Page(
         A.USE_CONSOLE, GET, kwargs=lambda c: {"pk": c.service_request.pk}
     ),
@@ -236,13 +241,19 @@ PAGES: dict[str, Page] = {
     "credits:report_export_download": Page(A.VIEW_USAGE_REPORTS, GET, kwargs=_export),
     "credits:minute_pools": Page(A.VIEW_USAGE_REPORTS, GET),
     "credits:funding_advice": Page(
-        A.USE_CONSOLE, GET, also={"GET": (A.VIEW_BILLING, A.VIEW_USAGE_REPORTS)}
+        A.USE_CONSOLE, GET, also={"GET": (A.MANAGE_BILLING,)}
     ),
     "credits:rates": Page(A.VIEW_BILLING, GET),
 }
 
 # URLs with answers of their own, each tested explicitly below.
 SIGN_IN = {"accounts:login", "accounts:logout"}
+# The second factor and re-authentication: signed-in people only, any role (staff too).
+SIGNED_IN = {"accounts:second_factor", "accounts:second_factor_enrol", "accounts:recovery_codes",
+             "accounts:reauthenticate"}
+# Password reset: for people who can't sign in.
+PASSWORD_RESET = {"accounts:password_reset", "accounts:password_reset_done",
+                  "accounts:password_reset_confirm", "accounts:password_reset_complete"}
 LANGUAGE = {"set_language", "javascript-catalog"}
 API = {"credits:api_usage", "credits:api_calls_authorize"}
 BACKOFFICE = "admin"  # every URL in the namespace: platform staff only
@@ -262,7 +273,7 @@ def site_urls(patterns=None, prefix: str = "", namespace: str = ""):
 
 def test_every_url_has_guard_expectations():
     names = {name for name, _, _ in site_urls() if not name.startswith(f"{BACKOFFICE}:")}
-    assert names == set(PAGES) | SIGN_IN | LANGUAGE | API
+    assert names == set(PAGES) | SIGN_IN | SIGNED_IN | PASSWORD_RESET | LANGUAGE | API
 
 
 # --- the console pages ---------------------------------------------------------------
@@ -381,6 +392,29 @@ def test_the_sign_in_page_is_for_strangers_and_sends_admins_home(client, people)
     people.sign_in(client, people.by_role[AdminRole.GLOBAL_ADMIN])
     response = client.get(url)
     assert (response.status_code, response["Location"]) == (302, reverse("accounts:home"))
+
+
+@pytest.mark.parametrize("name", sorted(SIGNED_IN))
+def test_second_factor_and_reauthentication_pages_send_strangers_to_sign_in(client, name):
+    url = reverse(name)
+    for method in ("GET", "POST") if name != "accounts:recovery_codes" else ("GET",):
+        response = ask(client, method, url)
+        assert (response.status_code, response["Location"]) == (302, sign_in_url(url)), method
+    for method in ("PUT", "PATCH", "DELETE"):
+        assert ask(client, method, url).status_code == 405, method
+
+
+@pytest.mark.parametrize("name", ["accounts:password_reset", "accounts:password_reset_done",
+                                  "accounts:password_reset_complete"])
+def test_password_reset_pages_are_open_to_strangers(client, name):
+    assert client.get(reverse(name)).status_code == 200
+
+
+def test_a_password_reset_link_that_is_not_one_says_so(client):
+    url = reverse("accounts:password_reset_confirm", kwargs={"uidb64": "MQ", "token": "x-y"})
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"password-reset-invalid" in response.content
 
 
 def test_signing_out_takes_only_post(client, people):

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values that differ come from the environment."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -29,6 +30,11 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks",
     "django_tasks_db",
+    # Sign-in security (README, "Security"): second factor devices and throttled sign-in.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "accounts",
     "credits",
 ]
@@ -44,8 +50,14 @@ MIDDLEWARE = [
     # The signed-in admin's language and their tenant's time zone (after both above).
     "accounts.shell.locale.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the session, the user and messages: ends idle or too old sessions (with a
+    # message on the sign-in page), then sends admins who need a second factor to it.
+    "accounts.security.middleware.SessionLimitsMiddleware",
+    "accounts.security.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -73,7 +85,11 @@ DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.ConsoleAuthBackend"]
+# django-axes first: it refuses a locked-out username or address before the password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.ConsoleAuthBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -83,6 +99,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in security (README, "Security > Sign-in"; accounts/security/).
+# Throttling: 5 failed sign-ins for a username, or from an address, within 15 minutes lock
+# it out for 15 minutes (or until staff unlock it: backoffice > Access attempts, or
+# `manage.py axes_reset_username`).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "accounts.security.lockout.attempted_username"
+AXES_VERBOSE = False
+# The client's address that sign-in and password reset throttling count: REMOTE_ADDR, or,
+# behind N trusted reverse proxies (TRUSTED_PROXY_COUNT=N), the address the outermost one
+# saw, read from the right of X-Forwarded-For (accounts/security/lockout.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.security.lockout.client_ip"
+# Sessions: signed out after 60 idle minutes and 12 hours after signing in, whatever.
+SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 60, minimum=1)
+SESSION_ABSOLUTE_AGE_HOURS = env_int("SESSION_ABSOLUTE_AGE_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_AGE_HOURS * 3600
+# Paying, changing how to pay and recharge settings ask for the password (or a code) again
+# when the last one is older than this.
+REAUTHENTICATION_MINUTES = env_int("REAUTHENTICATION_MINUTES", 10, minimum=1)
+# Password reset: links valid 1 hour; requests throttled per address and per client address.
+PASSWORD_RESET_TIMEOUT = 3600
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3, minimum=1)
+PASSWORD_RESET_LIMIT_PER_IP = env_int("PASSWORD_RESET_LIMIT_PER_IP", 10, minimum=1)
+# Second factor: the name authenticator apps show; wrong codes slow down (django-otp).
+OTP_TOTP_ISSUER = "Communications Credits"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -136,6 +182,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes logs every sign-in at INFO; lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # The "Zone A" countries that Audio Conferencing dial-out minutes cover (ISO 3166 codes,

@@ -14,7 +14,7 @@ from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
 from accounts.backoffice import BackofficeAuditMixin
-from accounts.models import AdminRole, Product
+from accounts.models import AdminRole, Product, User
 from accounts.services import audit_record
 from tests.accounts.factories import (
     TEST_PASSWORD,
@@ -25,6 +25,7 @@ from tests.accounts.factories import (
     UserFactory,
     product,
 )
+from tests.accounts.security.helpers import fresh_code, second_factor_device
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +152,12 @@ def test_superuser_signs_in_at_the_backoffice(client):
     )
     assert response.status_code == 302
     assert response.url == "/admin/"
+    # Platform staff pass the second factor before the backoffice opens.
+    response = client.get("/admin/")
+    assert (response.status_code, response.url) == (302, "/accounts/mfa/verify/?next=%2Fadmin%2F")
+    staff = User.objects.get(username="platform@console.example")
+    response = client.post(response.url, {"code": fresh_code(second_factor_device(staff))})
+    assert (response.status_code, response.url) == (302, "/admin/")
     assert client.get("/admin/").status_code == 200
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Action
+from accounts.security.sessions import reauthentication_required, reauthentication_response
 from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.shell.rendering import changed, render_page
 from credits.billing.forms import CardAddForm
@@ -53,6 +54,7 @@ def payment_methods(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Action.MANAGE_BILLING)
+@reauthentication_required()
 def card_add_view(request: HttpRequest) -> HttpResponse:
     form = CardAddForm(request.POST if request.method == "POST" else None)
     template, name = "credits/billing/card_add.html", "card-panel"
@@ -98,6 +100,10 @@ def _after(request: HttpRequest, *, notice: str = "", error: str = "") -> HttpRe
 @console_view(Action.VIEW_BILLING)
 def card_set_default_view(request: HttpRequest, pk: int) -> HttpResponse:
     card = _card(request, pk)
+    # After finding the card: another tenant's is 404 before anything is asked.
+    asked = reauthentication_response(request)
+    if asked is not None:
+        return asked
     try:
         card_set_default(card=card, acting_user=request.user)
     except CreditsError as error:

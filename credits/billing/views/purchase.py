@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import ProductCategory
 from accounts.permissions import Action
+from accounts.security.sessions import reauthentication_required
 from accounts.shell.access import console_view, get_tenant_object_or_404
 from accounts.shell.rendering import go, render_page
 from credits.billing.choices import OrderKind
@@ -99,6 +100,7 @@ def _render_setup(request: HttpRequest, step: str, setup: CreditsSetupForm, **ex
 
 @require_http_methods(["GET", "POST"])
 @console_view(Action.VIEW_BILLING)
+@reauthentication_required(Action.MANAGE_BILLING)
 def credits_setup(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     if request.method == "POST" and not request.user.has_action(Action.MANAGE_BILLING):

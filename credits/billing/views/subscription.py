@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Product
 from accounts.permissions import Action
+from accounts.security.sessions import reauthentication_required
 from accounts.selectors import subscriptions_with_usage
 from accounts.shell.access import console_view
 from accounts.shell.rendering import changed, render_page
@@ -242,6 +243,7 @@ def _done(request: HttpRequest, template: str, name: str, context: dict, notice:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Action.MANAGE_BILLING)
+@reauthentication_required()
 def credits_add_funds(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     account = credit_account_for_tenant(tenant)
@@ -293,6 +295,7 @@ def credits_add_funds(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Action.MANAGE_BILLING)
+@reauthentication_required()
 def credits_recharge_settings(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     account = credit_account_for_tenant(tenant)
@@ -322,6 +325,7 @@ def credits_recharge_settings(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @console_view(Action.MANAGE_BILLING)
+@reauthentication_required()
 def credits_payment_method(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
     account = credit_account_for_tenant(tenant)

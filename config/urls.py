@@ -12,12 +12,17 @@ admin.site.index_title = _("Tenants, directory, subscriptions and credits")
 handler404 = "accounts.shell.views.page_not_found"
 handler500 = "accounts.shell.views.server_error"
 
-urlpatterns = [
-    path("admin/", admin.site.urls),
+# What every page's base.html links to, also included by the tests' own URLconfs.
+language_urlpatterns = [
     # The header's language menu: the cookie, and the signed-in admin's own language.
     path("i18n/setlang/", language_set, name="set_language"),
     # The strings of static/console/*.js, in the visitor's language (djangojs catalogs).
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    *language_urlpatterns,
     path("", include("accounts.urls")),
     path("", include("credits.urls")),
 ]

@@ -14,6 +14,7 @@ from django.urls import include, path
 from accounts.models import Subscription
 from accounts.permissions import Action
 from accounts.shell.access import console_view, get_tenant_object_or_404
+from config.urls import language_urlpatterns
 
 
 @console_view()
@@ -39,7 +40,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    *language_urlpatterns,
     path("access/subscriptions/<int:pk>/", subscription_detail, name="subscription_detail"),
     path(
         "access/subscriptions/<int:pk>/billing/",

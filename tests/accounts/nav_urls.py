@@ -16,6 +16,7 @@ from django.urls import include, path
 from accounts import urls as accounts_urls
 from accounts.shell.access import console_view
 from accounts.shell.navigation import NavGroup, navigation_nodes
+from config.urls import language_urlpatterns
 
 
 def _stub(action: str):
@@ -51,7 +52,7 @@ for item in _items():
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    *language_urlpatterns,
     path("", include(([*accounts_urls.urlpatterns, *_stubs["accounts"]], "accounts"))),
     path("", include((_stubs["credits"], "credits"))),
 ]

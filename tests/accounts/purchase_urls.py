@@ -3,13 +3,15 @@
 from django.http import HttpResponse
 from django.urls import include, path
 
+from config.urls import language_urlpatterns
+
 
 def _purchase_services(request):
     return HttpResponse("Purchase services")
 
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    *language_urlpatterns,
     path("", include("accounts.urls")),
     path(
         "",

@@ -13,8 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import LicenseAssignment, Product
-from tests.accounts.factories import TEST_PASSWORD, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.accounts.licensing import CONFERENCING, CREDITS, E5, PHONE, give, subscribe
+from tests.browser.signing_in import sign_in_with_second_factor
 
 pytestmark = [
     pytest.mark.browser,
@@ -75,9 +76,7 @@ def flyout_screenshot(page, name: str) -> None:
 
 def sign_in(page, username: str = "license@contoso.example") -> None:
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_with_second_factor(page, username)
     expect(page.locator("#console-nav")).to_be_visible()
 
 

@@ -16,6 +16,7 @@ from tests.accounts.factories import (
     product,
 )
 from tests.accounts.test_login import NOT_ADMIN_MESSAGE
+from tests.browser.signing_in import sign_in_with_second_factor
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,9 +40,7 @@ def contoso(tenant, global_admin, billing_admin, plain_user):
 
 
 def sign_in(page, username: str, password: str = TEST_PASSWORD) -> None:
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_with_second_factor(page, username, password)
 
 
 def test_admin_signs_in_and_sees_home_with_its_navigation(page, live_server, contoso, screenshot):

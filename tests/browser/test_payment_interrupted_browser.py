@@ -20,7 +20,8 @@ from credits.billing.services.checks import Payment
 from credits.billing.services.orders import gateway_key, order_place
 from credits.billing.views import subscription
 from credits.models import CreditAccount, Order, OrderKind, OrderStatus, PaymentType, SandboxCharge
-from tests.accounts.factories import TEST_PASSWORD, AdminFactory, TenantFactory
+from tests.accounts.factories import AdminFactory, TenantFactory
+from tests.browser.signing_in import sign_in_with_second_factor
 from tests.credits.billing.gateways import FLAKY, FlakyGateway
 from tests.credits.payments import future_year, saved_card, token
 
@@ -63,9 +64,7 @@ def credits(contoso):
 
 def sign_in(page) -> None:
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("billing@contoso.example")
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_with_second_factor(page, "billing@contoso.example")
     expect(page.locator("#topbar-tenant")).to_have_text("Contoso")
 
 

@@ -17,7 +17,6 @@ from playwright.sync_api import expect
 from accounts.models import AdminRole, Product
 from credits.models import CreditAccount, Order, SandboxCharge
 from tests.accounts.factories import (
-    TEST_PASSWORD,
     AdminFactory,
     SubscriptionFactory,
     TenantFactory,
@@ -25,6 +24,7 @@ from tests.accounts.factories import (
     product,
 )
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.signing_in import sign_in_with_second_factor
 from tests.credits.payments import agreement, future_year
 
 pytestmark = [
@@ -54,9 +54,7 @@ def northwind():
 
 def sign_in(page, username: str) -> None:
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_with_second_factor(page, username)
     expect(page.locator("#topbar-tenant")).to_have_text("Northwind Traders")
 
 

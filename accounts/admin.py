@@ -45,6 +45,7 @@ from accounts.services import (
     user_set_usage_location,
 )
 from accounts.services.backoffice import audit_target
+from accounts.services.domains import tenant_domain_names, username_domain_message
 
 
 class TenantDomainInline(admin.TabularInline):
@@ -152,6 +153,27 @@ class ConsoleUserCreationForm(AdminUserCreationForm):
     def clean_usage_location(self) -> str:
         return (self.cleaned_data.get("usage_location") or "").strip().upper()
 
+    def clean(self):
+        cleaned = super().clean()
+        _username_in_tenant_domains(self, cleaned.get("tenant"), replace=True)
+        return cleaned
+
+
+def _username_in_tenant_domains(form: forms.ModelForm, tenant: Tenant | None, *,
+                                replace: bool) -> None:
+    """A tenant's usernames end in one of its verified domains (README, "Verified
+    domains"); the domain's answer comes first, before whether the username is taken."""
+    username = form.cleaned_data.get("username") or form.data.get("username", "")
+    if tenant is None or not username:
+        return
+    message = username_domain_message(
+        tenant=tenant, username=str(username), domains=tenant_domain_names(tenant)
+    )
+    if message:
+        if replace and "username" in form.errors:
+            del form.errors["username"]
+        form.add_error("username", message)
+
 
 class ConsoleUserChangeForm(UserChangeForm):
     """A tenant's user never becomes platform staff, and keeps a usage location while
@@ -178,6 +200,8 @@ class ConsoleUserChangeForm(UserChangeForm):
                         )
                         % {"user": user.username, "tenant": user.tenant},
                     )
+        if "username" in self.changed_data and user.tenant_id is not None:
+            _username_in_tenant_domains(self, user.tenant, replace=False)
         if (
             "usage_location" in self.changed_data
             and not cleaned.get("usage_location")

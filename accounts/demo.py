@@ -23,6 +23,7 @@ from accounts.models import (
     RoleAssignment,
     Subscription,
     Tenant,
+    TenantDomain,
     User,
 )
 
@@ -262,6 +263,7 @@ def seed_tenant(spec: DemoTenant, *, password_hash: str, result: SeedResult) -> 
         },
     )
     result.tenants.append(tenant)
+    TenantDomain.objects.get_or_create(name=spec.domain, defaults={"tenant": tenant})
     rng = random.Random(f"demo-{spec.slug}")  # noqa: S311 - demo data, not security
 
     admins = [

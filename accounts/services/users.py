@@ -19,6 +19,11 @@ from accounts.exceptions import (
 from accounts.models import LicenseAssignment, Tenant, User
 from accounts.models.tenants import validate_country
 from accounts.services.audit import audit_record, audit_record_many
+from accounts.services.domains import (
+    tenant_domain_names,
+    username_domain_check,
+    username_domain_message,
+)
 from accounts.services.user_import import MAX_REPORTED_ERRORS, ImportRow, parse_users_csv
 
 
@@ -69,7 +74,10 @@ def user_create(
 ) -> User:
     """Add a user to the tenant's directory. They cannot sign in until given a password.
 
-    Raises ``ValidationError`` (field by field) when a value is not acceptable.
+    Raises ``ValidationError`` (field by field) when a value is not acceptable. The
+    username must be in one of the tenant's verified domains, checked before whether it
+    is taken, so a username of another organization's domain gets the same answer
+    whether or not it exists.
     """
     _same_tenant(tenant_id=tenant.pk, acting_user=acting_user)
     user = User(
@@ -81,9 +89,21 @@ def user_create(
         job_title=job_title.strip(),
         password=make_password(None),
     )
-    if User.objects.filter(username=user.username).exists():
-        raise ValidationError({"username": _("This username is already in use.")})
-    user.full_clean(exclude=["password"])
+    errors: dict = {}
+    try:
+        username_domain_check(tenant=tenant, username=user.username)
+    except ValidationError as refused:
+        errors = refused.update_error_dict(errors)
+    else:
+        if User.objects.filter(username=user.username).exists():
+            raise ValidationError({"username": _("This username is already in use.")})
+    try:
+        # A username outside the domains is not looked up, not even for uniqueness.
+        user.full_clean(exclude=["password", *(["username"] if errors else [])])
+    except ValidationError as refused:
+        errors = refused.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
     try:
         with transaction.atomic(durable=True):
             user.save()
@@ -113,7 +133,7 @@ def users_import(*, tenant: Tenant, content: bytes, acting_user: User | None) ->
     """Add every user of a CSV file, or none: ``UsersImportError`` says which lines and why."""
     _same_tenant(tenant_id=tenant.pk, acting_user=acting_user)
     rows = parse_users_csv(content)
-    _refuse_taken_usernames(tenant=tenant, rows=rows)
+    _refuse_foreign_or_taken_usernames(tenant=tenant, rows=rows)
     users = [
         User(
             tenant=tenant,
@@ -150,15 +170,24 @@ def users_import(*, tenant: Tenant, content: bytes, acting_user: User | None) ->
     return UsersImported(users=created)
 
 
-def _refuse_taken_usernames(*, tenant: Tenant, rows: list[ImportRow]) -> None:
-    taken: dict[str, int | None] = {}
-    usernames = [row.username for row in rows]
-    for batch in in_batches(usernames):
-        taken.update(User.objects.filter(username__in=batch).values_list("username", "tenant_id"))
-    if not taken:
-        return
-    errors = []
+def _refuse_foreign_or_taken_usernames(*, tenant: Tenant, rows: list[ImportRow]) -> None:
+    """Every row outside the tenant's verified domains, then every row already taken.
+
+    Only usernames in the tenant's own domains are looked up, so the file's report never
+    tells whether another organization's username exists."""
+    domains = tenant_domain_names(tenant)
+    errors: list[RowError] = []
+    own: list[ImportRow] = []
     for row in rows:
+        message = username_domain_message(tenant=tenant, username=row.username, domains=domains)
+        if message:
+            errors.append(RowError(row.line, message))
+        else:
+            own.append(row)
+    taken: dict[str, int | None] = {}
+    for batch in in_batches([row.username for row in own]):
+        taken.update(User.objects.filter(username__in=batch).values_list("username", "tenant_id"))
+    for row in own:
         if row.username not in taken:
             continue
         if taken[row.username] == tenant.pk:
@@ -167,6 +196,9 @@ def _refuse_taken_usernames(*, tenant: Tenant, rows: list[ImportRow]) -> None:
             # Usernames are unique everywhere; say no more than that it is taken.
             message = _("The username %(username)s is already in use.")
         errors.append(RowError(row.line, message % {"username": row.username}))
+    if not errors:
+        return
+    errors.sort(key=lambda error: error.line)
     raise UsersImportError(errors[:MAX_REPORTED_ERRORS], total_errors=len(errors))
 
 

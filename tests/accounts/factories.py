@@ -10,6 +10,7 @@ from accounts.models import (
     RoleAssignment,
     Subscription,
     Tenant,
+    TenantDomain,
     User,
 )
 
@@ -25,6 +26,14 @@ class TenantFactory(DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"tenant-{n}")
     country = "US"
     currency = "USD"
+
+    @factory.post_generation
+    def domains(self, create, extracted, **kwargs):
+        """The verified domain of the usernames the factories give (``<slug>.example``),
+        plus any in ``domains=[...]``."""
+        if create:
+            for name in [f"{self.slug}.example", *(extracted or [])]:
+                TenantDomain.objects.get_or_create(name=name, defaults={"tenant": self})
 
 
 class UserFactory(DjangoModelFactory):

@@ -320,9 +320,10 @@ def test_roles_without_user_management_get_403(client, tenant, role):
 
 
 def test_users_go_to_the_importing_admins_tenant(client, other_tenant_admin):
+    other = other_tenant_admin.tenant
     client.force_login(other_tenant_admin)
-    client.post(URL, {"file": upload(GOOD)})
-    assert User.objects.get(username="lynne@contoso.example").tenant == other_tenant_admin.tenant
+    client.post(URL, {"file": upload(GOOD.replace("@contoso.example", f"@{other.slug}.example"))})
+    assert User.objects.get(username=f"lynne@{other.slug}.example").tenant == other
 
 
 # The command --------------------------------------------------------------------------

@@ -134,9 +134,10 @@ def test_roles_without_user_management_get_403(client, tenant, role):
 
 
 def test_the_user_is_added_to_the_admins_own_tenant_only(client, other_tenant_admin, tenant):
+    other = other_tenant_admin.tenant
     client.force_login(other_tenant_admin)
-    client.post(URL, VALID)
-    assert User.objects.get(username="pradeep@contoso.example").tenant == other_tenant_admin.tenant
+    client.post(URL, {**VALID, "username": f"pradeep@{other.slug}.example"})
+    assert User.objects.get(username=f"pradeep@{other.slug}.example").tenant == other
 
 
 def test_service_validates_on_its_own(tenant, license_admin):

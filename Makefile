@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 DEMO_PASSWORD ?= demo-Credits-2026
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in the demo's emails and its banner use the chosen address (make demo PORT=8101).
+CONSOLE_BASE_URL ?= http://$(HOST):$(PORT)
+# The demo's emails: one file per message here (config/settings/dev.py), not the terminal.
+EMAIL_FILE_PATH ?= $(CURDIR)/var/emails
 PYTEST_ARGS ?=
 # `make test` runs the tests on every core (pytest-xdist; each worker has its own test
 # database and live server). --dist load hands the tests out in pytest-django's order, so
@@ -25,12 +29,16 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 	$(BIN)/python manage.py compile_catalogs
 
+demo: export CONSOLE_BASE_URL := $(CONSOLE_BASE_URL)
+demo: export EMAIL_FILE_PATH := $(EMAIL_FILE_PATH)
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)"
 	@echo ""
-	@echo "Console: http://$(HOST):$(PORT)/  (admin@contoso.example / $(DEMO_PASSWORD))"
-	@echo "Backoffice: http://$(HOST):$(PORT)/admin/  (platform@console.example)"
+	@echo "Console: $(CONSOLE_BASE_URL)/  (admin@contoso.example / $(DEMO_PASSWORD))"
+	@echo "Backoffice: $(CONSOLE_BASE_URL)/admin/  (platform@console.example)"
+	@echo "Second factor (Global/Billing admins, platform): $(BIN)/python manage.py demo_code admin@contoso.example"
+	@echo "Emails: $(EMAIL_FILE_PATH)/  (one .eml file per message)"
 	@echo "Ctrl+C stops the web server and the background worker."
 	@$(BIN)/python manage.py db_worker --queue-name '*' --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

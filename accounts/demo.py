@@ -26,6 +26,7 @@ from accounts.models import (
     TenantDomain,
     User,
 )
+from accounts.security.demo import demo_devices_seed
 
 # The sign-in name's local part for each role's demo admin, and the admin's name.
 ROLE_ADMINS: dict[str, tuple[str, str]] = {
@@ -387,6 +388,11 @@ def seed_demo(*, password: str, extra_users: int = 0) -> SeedResult:
         platform.save(update_fields=["password"])
         result.created_users += int(created)
         result.sign_ins.append(("Backoffice (/admin/)", PLATFORM_USERNAME, "Platform staff"))
+        # The demo's authenticator apps (README, "Demo sign-ins": the published secret).
+        demo_admins = User.objects.filter(
+            tenant__slug__in=[spec.slug for spec in DEMO_TENANTS]
+        ).admins().select_related("tenant")
+        demo_devices_seed(users=[*demo_admins, platform])
     return result
 
 

@@ -37,3 +37,9 @@ def country_name(code: str) -> str:
     if not code:
         return ""
     return dict(_territories(translation.get_language() or "en")).get(code, code)
+
+
+def country_code_of(english_name: str) -> str:
+    """The code of a country named in English, as call records name the destination
+    dialed ("United Kingdom": "GB"); empty when the name is not one Babel knows."""
+    return {name: code for code, name in _territories("en")}.get(english_name, "")

@@ -1,8 +1,12 @@
-"""The product catalog: reference data every installation starts with."""
+"""The product catalog: reference data every installation starts with.
+
+Descriptions and feature lines are marked with gettext_noop so that the catalogs translate
+them: the pages show them with {% translate %} (README, Languages)."""
 
 from decimal import Decimal
 
 from django.db import migrations
+from django.utils.translation import gettext_noop
 
 CATALOG = [
     {
@@ -11,8 +15,8 @@ CATALOG = [
         "category": "microsoft_365",
         "monthly_price": Decimal("57.00"),
         "sort_order": 10,
-        "description": "Productivity apps, security and compliance, with Teams Phone and Audio Conferencing included.",
-        "features": "Microsoft 365 apps\nTeams Phone (Phone System)\nAudio Conferencing\nAdvanced security and compliance",
+        "description": gettext_noop("Productivity apps, security and compliance, with Teams Phone and Audio Conferencing included."),
+        "features": "\n".join([gettext_noop("Microsoft 365 apps"), gettext_noop("Teams Phone (Phone System)"), gettext_noop("Audio Conferencing"), gettext_noop("Advanced security and compliance")]),
         "includes": ["MCOEV", "MCOMEETADV"],
     },
     {
@@ -21,8 +25,8 @@ CATALOG = [
         "category": "teams_phone",
         "monthly_price": Decimal("10.00"),
         "sort_order": 20,
-        "description": "Cloud phone system for Teams: a phone number, call control and PSTN connectivity options.",
-        "features": "Phone number for each user\nCall forwarding, transfer and voicemail\nAuto attendants and call queues",
+        "description": gettext_noop("Cloud phone system for Teams: a phone number, call control and PSTN connectivity options."),
+        "features": "\n".join([gettext_noop("Phone number for each user"), gettext_noop("Call forwarding, transfer and voicemail"), gettext_noop("Auto attendants and call queues")]),
         "includes": [],
     },
     {
@@ -31,8 +35,8 @@ CATALOG = [
         "category": "calling_plans",
         "monthly_price": Decimal("12.00"),
         "sort_order": 30,
-        "description": "Pooled domestic calling minutes: 3,000 per user in the US, Canada and Puerto Rico, 1,200 elsewhere.",
-        "features": "Domestic minutes pooled across the organization\nInternational calls are paid with Communications Credits",
+        "description": gettext_noop("Pooled domestic calling minutes: 3,000 per user in the US, Canada and Puerto Rico, 1,200 elsewhere."),
+        "features": "\n".join([gettext_noop("Domestic minutes pooled across the organization"), gettext_noop("International calls are paid with Communications Credits")]),
         "includes": [],
     },
     {
@@ -41,8 +45,8 @@ CATALOG = [
         "category": "calling_plans",
         "monthly_price": Decimal("24.00"),
         "sort_order": 40,
-        "description": "Pooled domestic minutes plus 600 international minutes per user per month.",
-        "features": "Domestic minutes pooled across the organization\n600 international minutes per user per month",
+        "description": gettext_noop("Pooled domestic minutes plus 600 international minutes per user per month."),
+        "features": "\n".join([gettext_noop("Domestic minutes pooled across the organization"), gettext_noop("600 international minutes per user per month")]),
         "includes": [],
     },
     {
@@ -51,8 +55,8 @@ CATALOG = [
         "category": "conferencing",
         "monthly_price": Decimal("4.00"),
         "sort_order": 50,
-        "description": "Dial-in numbers for meetings and 60 dial-out minutes per user per month to Zone A countries.",
-        "features": "Dial-in conferencing numbers\n60 pooled dial-out minutes per user per month (Zone A)",
+        "description": gettext_noop("Dial-in numbers for meetings and 60 dial-out minutes per user per month to Zone A countries."),
+        "features": "\n".join([gettext_noop("Dial-in conferencing numbers"), gettext_noop("60 pooled dial-out minutes per user per month (Zone A)")]),
         "includes": [],
     },
     {
@@ -62,8 +66,8 @@ CATALOG = [
         "monthly_price": Decimal("0.00"),
         "unlimited_seats": True,
         "sort_order": 60,
-        "description": "A prepaid balance for toll-free numbers, conference dial-out, international calls and calls beyond your plans' minutes.",
-        "features": "Pay per minute from a prepaid balance\nToll-free numbers and conference dial-out\nAuto-recharge so calls never stop",
+        "description": gettext_noop("A prepaid balance for toll-free numbers, conference dial-out, international calls and calls beyond your plans' minutes."),
+        "features": "\n".join([gettext_noop("Pay per minute from a prepaid balance"), gettext_noop("Toll-free numbers and conference dial-out"), gettext_noop("Auto-recharge so calls never stop")]),
         "includes": [],
     },
 ]

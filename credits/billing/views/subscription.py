@@ -9,6 +9,7 @@ lots, transactions, chart and history update in place.
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 from django.contrib import messages
@@ -26,7 +27,7 @@ from accounts.security.sessions import reauthentication_required
 from accounts.selectors import subscriptions_with_usage
 from accounts.shell.access import console_view
 from accounts.shell.rendering import changed, render_page
-from credits.billing.choices import OrderKind, PaymentType
+from credits.billing.choices import OrderKind, OrderStatus, PaymentType
 from credits.billing.forms import (
     AGREEMENT,
     CARD_PREFIX,
@@ -66,6 +67,7 @@ from credits.exceptions import (
     PaymentDeclined,
     PurchaseNotAllowed,
 )
+from credits.ledger.choices import CreditAccountStatus
 from credits.ledger.selectors import EXPIRY_ALERT_WINDOW, balance_at, credit_account_for_tenant
 
 TRANSACTIONS_PAGE_SIZE = 20
@@ -174,6 +176,29 @@ HISTORY_KEYS = {
 
 
 MONEY_KEYS = frozenset({"amount", "balance", "trigger", "monthly_limit"})
+# Values the audit keeps as codes, shown with their labels in the admin's language.
+VALUE_LABELS = {
+    "status": {**dict(CreditAccountStatus.choices), **dict(OrderStatus.choices)},
+    "paid_with": dict(PaymentType.choices),
+    "pay_with": dict(PaymentType.choices),
+}
+# The audit's targets, written in English with database ids ("Order C-2026-00012",
+# "Payment method 7"), as the list shows them: numbers people know, in their language; the
+# account's own id and a card's (the change names the card) are left out.
+ORDER_TARGET = re.compile(r"Order (?P<number>\S+)")
+INVOICE_TARGET = re.compile(r"Invoice (?P<number>\S+)")
+SUBSCRIPTION_TARGET = re.compile(r"Subscription \d+ · (?P<product>.+)")
+HIDDEN_TARGET = re.compile(r"(Credit account|Payment method) \d+( · entry #\d+)?")
+
+
+def target_shown(target: str) -> str:
+    if match := ORDER_TARGET.fullmatch(target):
+        return _("Order %(number)s") % {"number": match["number"]}
+    if match := INVOICE_TARGET.fullmatch(target):
+        return _("Invoice %(number)s") % {"number": match["number"]}
+    if match := SUBSCRIPTION_TARGET.fullmatch(target):
+        return match["product"]
+    return "" if HIDDEN_TARGET.fullmatch(target) else target
 
 
 def history_row(event, currency: str) -> dict:
@@ -187,12 +212,14 @@ def history_row(event, currency: str) -> dict:
             continue
         if key in MONEY_KEYS:
             before, after = _money(before, currency), _money(after, currency)
+        labels = VALUE_LABELS.get(key, {})
+        before, after = labels.get(before, before), labels.get(after, after)
         changes.append((label, _shown(before), _shown(after)))
     return {
         "at": event.created_at,
         "actor": event.actor.display_name if event.actor else "",
         "label": HISTORY_LABELS.get(event.action, event.action),
-        "target": event.target,
+        "target": target_shown(event.target),
         "changes": changes,
     }
 

@@ -22,12 +22,12 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from accounts.countries import country_name
+from accounts.countries import country_code_of, country_name
 from accounts.models import Tenant
 from credits.common.dates import UTCDate
 from credits.common.money import ZERO, sum_quantize
 from credits.reports.choices import DEFAULT_SORT, PAID_FREE, SORTS
-from credits.usage.choices import CallType, Capability
+from credits.usage.choices import CallType, Capability, Reach
 from credits.usage.models.calls import CallDaySummary, CallRecord
 from credits.usage.telephony.masking import call_numbers_masked
 
@@ -264,6 +264,7 @@ def duration_text(seconds: int) -> str:
 def rows_masked(rows) -> list[dict[str, object]]:
     """Page rows for the screen: the external number of each call masked, labels added."""
     call_types = dict(CallType.choices)
+    reaches = dict(Reach.choices)
     paid_by = dict(PAID_BY_ORDER)
     shown = []
     for row in rows:
@@ -277,6 +278,13 @@ def rows_masked(rows) -> list[dict[str, object]]:
             "destination_shown": destination,
             "duration_shown": duration_text(row["duration_seconds"]),
             "call_type_label": call_types.get(row["call_type"], row["call_type"]),
+            # The report's English values, in the admin's language on screen (the exports
+            # keep them as the report has them).
+            "destination_label": (
+                country_name(country_code_of(row["destination_dialed"]))
+                or row["destination_dialed"]
+            ),
+            "reach_label": reaches.get(row["reach"], row["reach"]),
             "paid_by_label": paid_by.get(row["capability"], row["capability"]),
             "paid_by_short": PAID_BY_SHORT.get(row["capability"], row["capability"]),
         })

@@ -8,10 +8,10 @@ import time
 import pyotp
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import seed_demo
-from accounts.models import User
 from accounts.security.demo import DEMO_TOTP_SECRET
 
 pytestmark = pytest.mark.django_db
@@ -19,11 +19,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
+    """Seeded once for the module, rolled back after it (every test runs inside)."""
+    with django_db_blocker.unblock(), transaction.atomic():
         seed_demo(password="demo-Credits-2026")
-    yield
-    with django_db_blocker.unblock():
-        User.objects.all().delete()
+        yield
+        transaction.set_rollback(True)
 
 
 def code_of(username: str) -> str:

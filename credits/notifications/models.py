@@ -70,7 +70,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant} · {self.subject}"
-
-    @property
-    def recipient_ids(self) -> list[int]:
-        return [r["user_id"] for r in self.recipients if r.get("user_id")]

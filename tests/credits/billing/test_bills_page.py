@@ -113,9 +113,9 @@ def test_statement_page_lists_the_fundings_and_the_total(billing_client, tenant,
     assert page.by_id("statement-currency").text == "USD"
     first, second = history["first"], history["second"]
     assert page.by_id("statement-lines").table_rows() == [
-        ["March 2, 2025", first.number, "Communications Credits · Add funds",
+        ["Mar 2, 2025", first.number, "Communications Credits · Add funds",
          "Visa •••• 4242", "$60.00"],
-        ["March 31, 2025", second.number, "Communications Credits · Add funds",
+        ["Mar 31, 2025", second.number, "Communications Credits · Add funds",
          "Invoice, PO PO-77", "$75.50"],
     ]
     assert page.by_id("statement-total").text == "$135.50"

@@ -29,3 +29,20 @@ def test_missing_values_render_empty():
     assert render("{{ a|money:'USD' }}", a=None) == ""
     assert format_money("", "USD") == ""
     assert format_money("not a number", "USD") == "not a number"
+
+
+def test_each_language_has_its_babel_locale():
+    from credits.common.formatting import active_locale, tenant_locale
+
+    expected = {"en": "en_US", "zh-hans": "zh_Hans_CN", "zh-hant": "zh_Hant_TW"}
+    for language, locale in expected.items():
+        with translation.override(language):
+            assert active_locale() == locale
+            assert format_money(Decimal("1234.5"), "USD").endswith("1,234.50")
+    with translation.override("en"):
+        # What is written to a tenant follows its country where the language has it.
+        assert tenant_locale("DE") == "en_DE"
+        assert format_money(Decimal("1234.5"), "EUR", locale=tenant_locale("DE")) == "1.234,50\xa0€"
+    with translation.override("zh-hant"):
+        assert tenant_locale("DE") == "zh_Hant_TW"  # Babel has no zh_Hant_DE
+        assert render("{{ a|money:'USD' }}", a=Decimal("12.3")) == "US$12.30"

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from accounts.views.language import language_set
+from config.health import healthz
 
 admin.site.site_header = _("Communications Credits backoffice")
 admin.site.site_title = _("Communications Credits backoffice")
@@ -21,6 +22,8 @@ language_urlpatterns = [
 ]
 
 urlpatterns = [
+    # For load balancers and monitors: no sign-in (docs/operations.md).
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     *language_urlpatterns,
     path("", include("accounts.urls")),

@@ -256,6 +256,7 @@ PASSWORD_RESET = {"accounts:password_reset", "accounts:password_reset_done",
                   "accounts:password_reset_confirm", "accounts:password_reset_complete"}
 LANGUAGE = {"set_language", "javascript-catalog"}
 API = {"credits:api_usage", "credits:api_calls_authorize"}
+HEALTH = {"healthz"}  # for load balancers: no sign-in (tests/config/test_operations.py)
 BACKOFFICE = "admin"  # every URL in the namespace: platform staff only
 
 
@@ -273,7 +274,7 @@ def site_urls(patterns=None, prefix: str = "", namespace: str = ""):
 
 def test_every_url_has_guard_expectations():
     names = {name for name, _, _ in site_urls() if not name.startswith(f"{BACKOFFICE}:")}
-    assert names == set(PAGES) | SIGN_IN | SIGNED_IN | PASSWORD_RESET | LANGUAGE | API
+    assert names == set(PAGES) | SIGN_IN | SIGNED_IN | PASSWORD_RESET | LANGUAGE | API | HEALTH
 
 
 # --- the console pages ---------------------------------------------------------------
@@ -437,6 +438,15 @@ def test_anyone_gets_the_javascript_catalog_in_their_language(client):
     response = client.get(reverse("javascript-catalog"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
+
+
+def test_anyone_may_ask_healthz_without_signing_in(client, people):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    people.sign_in(client, people.outsider)
+    assert client.get(reverse("healthz")).status_code == 200
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        assert ask(client, method, reverse("healthz")).status_code == 405, method
 
 
 # --- the usage API: bearer tokens ---------------------------------------------------------

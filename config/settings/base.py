@@ -41,6 +41,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy, Permissions-Policy, no-store on billing pages and downloads.
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -203,4 +206,51 @@ CREDITS_EXPORT_DIR = Path(env_str("CREDITS_EXPORT_DIR", str(BASE_DIR / "var" / "
 if not CREDITS_EXPORT_DIR.is_absolute():
     raise ImproperlyConfigured(
         f"CREDITS_EXPORT_DIR must be an absolute path, not {str(CREDITS_EXPORT_DIR)!r}."
+    )
+
+# Security headers (README, "Exports and headers"). The pages load only the console's own
+# scripts, styles, images and fonts (static/; no other host, no inline script or style:
+# behaviour lives in static/console/*.js, htmx's indicator style in console.css).
+# Images may be data: URIs (the authenticator QR code); pages are never framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+)
+SECURE_REFERRER_POLICY = "same-origin"
+# Never kept by a browser or proxy cache: billing pages, usage exports and the usage API
+# (and every download, whatever its address).
+NO_STORE_PATH_PREFIXES = ("/billing/", "/reports/pstn-usage/export", "/api/")
+
+# GET /healthz (docs/operations.md): fails when the oldest background task waiting for a
+# worker has waited longer than this (the workers are down or far behind).
+HEALTHZ_QUEUE_MAX_AGE_SECONDS = env_int("HEALTHZ_QUEUE_MAX_AGE_SECONDS", 600, minimum=1)
+
+# The usage API's limit per token (README, "Calls: rates, rating and the usage API"):
+# requests per minute, counted in the cache; 0 turns the limit off.
+USAGE_API_RATE_LIMIT = env_int("USAGE_API_RATE_LIMIT", 120, minimum=0)
+
+# Error reporting (docs/operations.md): to Sentry when SENTRY_DSN is set (pip install
+# 'comms-credits-console[sentry]'), without personal data, request bodies or local
+# variables.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from config.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=env_int("SENTRY_TRACES_PERCENT", 0, minimum=0) / 100,
     )

@@ -21,3 +21,6 @@ WHITENOISE_AUTOREFRESH = True
 CREDITS_EXPORT_DIR = Path(tempfile.gettempdir()) / "credits-exports-test"
 # Templates that only tests render (tests/templates/).
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405
+# The usage API limit per token is off, except in the tests of the limit (tests reuse
+# token ids across rolled-back transactions, and the cache outlives them).
+USAGE_API_RATE_LIMIT = 0

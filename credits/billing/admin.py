@@ -148,9 +148,14 @@ class SandboxChargeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "idempotency_key", "created_at")
     list_filter = ("succeeded", "failure_code", "currency")
     search_fields = ("charge_id", "idempotency_key")
-    fields = ("charge_id", "idempotency_key", "token", "amount", "currency", "description",
-              "succeeded", "failure_code", "created_at")
+    # The card token charges the card: shown masked, never whole.
+    fields = ("charge_id", "idempotency_key", "token_masked", "amount", "currency",
+              "description", "succeeded", "failure_code", "created_at")
     readonly_fields = fields
+
+    @admin.display(description=_("card token"))
+    def token_masked(self, obj: pay_models.SandboxCharge) -> str:
+        return f"••••{obj.token[-4:]}" if obj.token else "—"
 
 
 @admin.register(pay_models.RecurringJob)

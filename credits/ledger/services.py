@@ -66,6 +66,7 @@ Rules
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -79,6 +80,7 @@ from accounts.batching import in_batches
 from accounts.services import audit_record
 from credits.common.bulk import copy_available, ids_allocate, rows_insert
 from credits.common.dates import lot_expires_at
+from credits.common.logs import event_log
 from credits.common.money import (
     MONEY_DECIMAL_PLACES,
     MONEY_LIMIT,
@@ -228,6 +230,8 @@ def usage_charge(
         require_open=True, describe=f"usage of {amount} {currency}", write=write,
     )
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class UsageCharge:
@@ -317,9 +321,11 @@ def usage_charge_many(
                 ((item.at or default_moment, item) for item in fresh), key=lambda pair: pair[0]
             )
             _posting_time(locked, timed[0][0])  # refuses a batch reaching back in time
-            for entry in _charge_run(locked, timed):
+            written = list(_charge_run(locked, timed))
+            for entry in written:
                 result.entries[entry.idempotency_key] = entry
             result.posted = len(fresh)
+            _posted_log(locked, written)
         if replayed:
             unique = list(dict.fromkeys(replayed))
             for batch in in_batches(unique):
@@ -620,8 +626,28 @@ def _posting(
             moment = _posting_time(locked, at)
             _expire_due(locked, as_of=moment, posted_at=moment)
             entry = write(locked, moment)
+            _posted_log(locked, [entry])
     _sync(account, locked)
     return entry
+
+
+def _posted_log(account: CreditAccount, entries: Sequence[LedgerEntry]) -> None:
+    """One ``ledger.posted`` line per entry (a batch of usage charges: one line), once the
+    posting commits."""
+    if not entries:
+        return
+    if len(entries) == 1:
+        entry = entries[0]
+        fields = {"tenant_id": account.tenant_id, "account_id": account.pk,
+                  "entry_id": entry.pk, "kind": entry.kind, "amount": entry.amount,
+                  "currency": account.currency, "reference": entry.reference or None,
+                  "balance": account.balance}
+    else:
+        fields = {"tenant_id": account.tenant_id, "account_id": account.pk,
+                  "entries": len(entries), "kind": "usage",
+                  "amount": sum((e.amount for e in entries), Decimal(0)),
+                  "currency": account.currency, "balance": account.balance}
+    transaction.on_commit(lambda: event_log(log, "ledger.posted", **fields))
 
 
 def _lock(account: CreditAccount) -> CreditAccount:

@@ -28,6 +28,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 800}
 BROWSER_DIR = Path(__file__).resolve().parent
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " +
+                (event.blockedURI || "inline") + " at " + event.sourceFile + ":" +
+                event.lineNumber);
+});
+"""
 
 
 def pytest_collection_modifyitems(items):
@@ -107,6 +114,17 @@ def page(browser, live_server) -> Iterator:
     expect.set_options(timeout=15_000)
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    # Anything the Content-Security-Policy blocks (an inline script or style, another
+    # host) is a broken page too: Chromium reports it on the console, and the page's
+    # securitypolicyviolation event says which directive.
+    context.add_init_script(CSP_LISTENER)
+
+    def check_console(message) -> None:
+        text = message.text
+        if "Content Security Policy" in text or text.startswith("CSP violation"):
+            problems.append(text)
+
+    page.on("console", check_console)
 
     def check_asset(response) -> None:
         if response.status >= 400 and "/static/" in response.url:

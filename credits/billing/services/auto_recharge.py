@@ -27,6 +27,7 @@ sent by the recovery too (``recharges_notify_missing``).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -44,6 +45,7 @@ from credits.billing.services.checks import Payment
 from credits.billing.services.schedule import RECOVERY_INTERVAL, STALE_AFTER, recovery_schedule
 from credits.common.dates import month_start
 from credits.common.jobs import enqueue_after_commit
+from credits.common.logs import event_log
 from credits.exceptions import PaymentDeclined, PaymentPending
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.lots import FundLot
@@ -55,6 +57,8 @@ BACKOFF = timedelta(hours=6)
 MAX_FAILURES_PER_DAY = 3
 # How far back the recovery looks for a finished recharge whose email was never written.
 NOTIFY_WITHIN = timedelta(days=1)
+
+log = logging.getLogger(__name__)
 
 
 def _backing_off(account: CreditAccount, profile: BillingProfile, now: datetime) -> bool:
@@ -119,7 +123,15 @@ def recharge_check(*, account: CreditAccount, at: datetime | None = None) -> Ord
             .filter(account=locked)
             .first()
         )
+        def decided(decision: str, **fields: object) -> None:
+            """Log why a due recharge starts or waits (not the balances above the trigger:
+            every imported call would write one)."""
+            event_log(log, "auto_recharge.decision", tenant_id=locked.tenant_id,
+                      account_id=locked.pk, balance=locked.balance,
+                      trigger=locked.recharge_trigger, decision=decision, **fields)
+
         if profile is None:
+            decided("skipped_no_payment_method")
             return None
         recharges = Order.objects.filter(tenant_id=locked.tenant_id, kind=OrderKind.AUTO_RECHARGE)
         pending = recharges.filter(status=OrderStatus.PENDING)
@@ -128,8 +140,10 @@ def recharge_check(*, account: CreditAccount, at: datetime | None = None) -> Ord
             if now - pending_since >= STALE_AFTER:
                 # Its payment was interrupted: have the workers settle it now.
                 recovery_schedule(delay=timedelta(0))
+            decided("skipped_pending")
             return None
         if _backing_off(locked, profile, now):
+            decided("skipped_backing_off")
             return None
         if locked.monthly_recharge_limit is not None:
             spent = recharges.filter(
@@ -137,6 +151,8 @@ def recharge_check(*, account: CreditAccount, at: datetime | None = None) -> Ord
             ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
             if spent + locked.recharge_amount > locked.monthly_recharge_limit:
                 _limit_notify(locked, now, spent)
+                decided("skipped_monthly_limit", spent=spent,
+                        limit=locked.monthly_recharge_limit)
                 return None
         amount = locked.recharge_amount
         payment = Payment(
@@ -155,7 +171,9 @@ def recharge_check(*, account: CreditAccount, at: datetime | None = None) -> Ord
                     created_at=now,
                 )
         except IntegrityError:
+            decided("skipped_already_started")
             return None  # another process started the recharge: single-flight
+        decided("started", order_id=order.pk, amount=amount)
         enqueue_after_commit("recharge_pay_task", order_id=order.pk)
     return order
 

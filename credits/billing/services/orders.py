@@ -84,6 +84,7 @@ from credits.billing.services.recharge_settings import (
 )
 from credits.billing.services.schedule import STALE_AFTER, recovery_schedule
 from credits.common.fingerprints import fingerprint as content_fingerprint
+from credits.common.logs import event_log
 from credits.exceptions import (
     CreditsAlreadySetUp,
     CreditsNotSetUp,
@@ -335,7 +336,7 @@ def order_pending_create(
     The recovery of interrupted payments is queued in the same transaction when it isn't
     already (``credits.billing.services.schedule``), so no pending order goes unwatched."""
     recovery_schedule()
-    return Order.objects.create(
+    order = Order.objects.create(
         tenant=tenant,
         kind=kind,
         status=OrderStatus.PENDING,
@@ -352,6 +353,11 @@ def order_pending_create(
         placed_by=acting_user if acting_user is not None and acting_user.pk else None,
         created_at=created_at or timezone.now(),
     )
+    placed = {"tenant_id": tenant.pk, "order_id": order.pk, "number": order.number,
+              "kind": kind, "amount": amount, "currency": order.currency,
+              "payment_type": payment.type}
+    transaction.on_commit(lambda: event_log(log, "order.placed", **placed))
+    return order
 
 
 # ------------------------------------------------------------------------------ paying
@@ -392,9 +398,14 @@ def order_pay(order: Order, *, gateway: PaymentGateway | None = None) -> Order:
             succeeded=False, failure_code=error.code, failure_message=error.message
         )
     except Exception as error:  # noqa: BLE001 - whatever the gateway raised, the outcome is unknown
-        log.warning("Order %s: the gateway did not answer the charge: %r", order.number, error)
+        event_log(log, "payment.no_answer", level=logging.WARNING, tenant_id=order.tenant_id,
+                  order_id=order.pk, number=order.number, error=type(error).__name__)
         pending = _note(order, _gateway_silent(error))
         raise _pending(pending) from error
+    event_log(log, "payment.charged" if result.succeeded else "payment.declined",
+              tenant_id=order.tenant_id, order_id=order.pk, number=order.number,
+              amount=order.amount, currency=order.currency, charge_id=result.charge_id or None,
+              failure_code=result.failure_code or None)
     if not result.succeeded:
         failed = _fail(order, result)
         raise _declined(failed)
@@ -494,14 +505,19 @@ def _reconcile(order: Order, *, gateway: PaymentGateway, now: datetime) -> Order
     try:
         result = gateway.charge_status(gateway_key(order))
     except Exception as error:  # noqa: BLE001 - GatewayUnavailable or any error: unknown
-        log.warning("Order %s: the gateway could not tell the charge's status: %r",
-                    order.number, error)
+        event_log(log, "order.reconcile", level=logging.WARNING, tenant_id=order.tenant_id,
+                  order_id=order.pk, number=order.number, outcome="unknown",
+                  error=type(error).__name__)
         return _note(
             order,
             _("The payment gateway could not tell the charge's status (%(error)s); checked "
               "again later.") % {"error": type(error).__name__},
             checked_at=now,
         )
+    event_log(log, "order.reconcile", tenant_id=order.tenant_id, order_id=order.pk,
+              number=order.number,
+              outcome="no_charge" if result is None else
+              ("charged" if result.succeeded else "declined"))
     if result is not None:
         if result.succeeded:
             return _complete(order, charge_id=result.charge_id, checked_at=now)
@@ -624,6 +640,10 @@ def _complete(order: Order, *, charge_id: str, checked_at: datetime | None = Non
                 "balance": str(account.balance),
             },
         )
+    event_log(log, "order.paid", tenant_id=locked.tenant_id, order_id=locked.pk,
+              number=locked.number, kind=locked.kind, amount=locked.amount,
+              currency=locked.currency, payment_type=locked.payment_type,
+              entry_id=entry.pk, balance=account.balance)
     return locked
 
 
@@ -662,6 +682,9 @@ def _fail(order: Order, result: ChargeResult, *, checked_at: datetime | None = N
                 "reason": locked.failure_reason,
             },
         )
+    event_log(log, "order.failed", level=logging.WARNING, tenant_id=locked.tenant_id,
+              order_id=locked.pk, number=locked.number, kind=locked.kind, amount=locked.amount,
+              currency=locked.currency, failure_code=locked.failure_code)
     return locked
 
 

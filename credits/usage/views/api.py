@@ -23,9 +23,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import time
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -102,6 +106,15 @@ def _authenticated(view, request: HttpRequest, *args, **kwargs):
         return _unauthorized("This API token is not valid (unknown or revoked).")
     request.api_token = token
     request.api_tenant = token.tenant
+    wait = _rate_limit_wait(token.pk)
+    if wait:
+        limit = settings.USAGE_API_RATE_LIMIT
+        return _error(
+            429, "rate_limited",
+            f"This API token sent more than {limit} requests this minute; try again in "
+            f"{wait} seconds.",
+            Retry_After=str(wait),
+        )
     body = request.read(API_MAX_BODY + 1)
     if len(body) > API_MAX_BODY:
         return _error(
@@ -112,6 +125,28 @@ def _authenticated(view, request: HttpRequest, *args, **kwargs):
     if named and named != token.tenant.slug:
         return _forbidden()
     return view(request, *args, **kwargs)
+
+
+def _rate_limit_wait(token_id: int) -> int:
+    """Seconds until the token may send again (0: now). A fixed one-minute window per
+    token, counted in the cache (shared by the server's processes when CACHES is)."""
+    limit = settings.USAGE_API_RATE_LIMIT
+    if not limit:
+        return 0
+    now = time.time()
+    window = int(now // 60)
+    key = f"usage-api-rate:{token_id}:{window}"
+    if cache.add(key, 1, timeout=61):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between the two calls
+            cache.set(key, 1, timeout=61)
+            count = 1
+    if count <= limit:
+        return 0
+    return max(1, math.ceil((window + 1) * 60 - now))
 
 
 def _forbidden() -> JsonResponse:

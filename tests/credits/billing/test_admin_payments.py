@@ -56,6 +56,19 @@ def test_the_card_page_never_shows_the_gateway_token(staff_client, purchase):
     assert "4242" in page and card.gateway_token not in page
 
 
+def test_no_backoffice_page_shows_a_card_token(staff_client, purchase):
+    card = PaymentMethod.objects.get()
+    charge = SandboxCharge.objects.get()
+    assert charge.token == card.gateway_token
+    for model, obj in [(PaymentMethod, card), (SandboxCharge, charge),
+                       (BillingProfile, BillingProfile.objects.get()), (Order, purchase)]:
+        for page in (url(model, "changelist"), url(model, "change", obj.pk)):
+            content = staff_client.get(page).content.decode()
+            assert card.gateway_token not in content, (model.__name__, page)
+    shown = staff_client.get(url(SandboxCharge, "change", charge.pk)).content.decode()
+    assert f"••••{card.gateway_token[-4:]}" in shown
+
+
 def test_staff_set_up_an_enterprise_agreement(staff_client, tenant):
     response = staff_client.post(url(EnterpriseAgreement, "add"), {
         "tenant": tenant.pk, "number": "61234567", "name": "Contoso EA",

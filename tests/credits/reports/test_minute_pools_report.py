@@ -96,10 +96,10 @@ def test_bars_warn_at_80_percent_and_turn_red_when_used_up(reports_client, tenan
             0
         ].attrs["class"]
 
-    assert bar("MCOPSTN1-GB") == ("danger", "100", "progress-bar bg-danger")
-    assert bar("MCOPSTN2-US") == ("warning", "80", "progress-bar bg-warning")
-    assert bar("MCOMEETADD-all") == ("success", "8", "progress-bar bg-success")
-    assert bar("MCOPSTN1-US") == ("success", "0", "progress-bar bg-success")
+    assert bar("MCOPSTN1-GB") == ("danger", "100", "progress-bar bg-danger console-pct-100")
+    assert bar("MCOPSTN2-US") == ("warning", "80", "progress-bar bg-warning console-pct-80")
+    assert bar("MCOMEETADD-all") == ("success", "8", "progress-bar bg-success console-pct-8")
+    assert bar("MCOPSTN1-US") == ("success", "0", "progress-bar bg-success console-pct-0")
     gb = page.by_id("pool-MCOPSTN1-GB")
     assert "100% used, pool used up" in gb.text  # what a screen reader reads
 

@@ -36,6 +36,13 @@ class InvalidAmount(LedgerError):
     code = "invalid_amount"
 
 
+class AmountNotReadable(CreditsError):
+    """Typed text that is not an amount as people write one (``1e3``, ``NaN``, ``１２３``,
+    ``25,5`` where the decimal point is a point): the message says how to type it."""
+
+    code = "amount_not_readable"
+
+
 class CurrencyMismatch(LedgerError):
     """The amount is not in the credit account's currency."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from babel.numbers import get_currency_symbol
 from crispy_bootstrap5.bootstrap5 import Switch
@@ -36,7 +36,8 @@ from credits.billing.rules import (
 )
 from credits.billing.services.checks import Payment
 from credits.common.formatting import active_locale, format_money
-from credits.exceptions import InvalidRechargeSettings
+from credits.common.money import amount_parse
+from credits.exceptions import AmountNotReadable, InvalidRechargeSettings
 
 NEW_CARD = "new_card"
 INVOICE = "invoice"
@@ -70,12 +71,14 @@ class SecretInput(forms.TextInput):
         return super().get_context(name, None, attrs)
 
 
-def _decimal(value: str) -> Decimal | None:
+def _typed_amount(form: forms.Form, name: str, text: str) -> Decimal | None:
+    """The amount typed in field ``name`` (read by ``amount_parse``: thousands separators
+    and the language's decimal point), or None after adding the reason to the field."""
     try:
-        number = Decimal(value)
-    except (InvalidOperation, ValueError):
+        return amount_parse(text)
+    except AmountNotReadable as error:
+        form.add_error(name, error.message)
         return None
-    return number if number.is_finite() else None
 
 
 # ---------------------------------------------------------------------- recharge settings
@@ -147,10 +150,7 @@ class RechargeFieldsMixin(forms.Form):
         text = (self.cleaned_data.get(name) or "").strip()
         if not text:
             return None
-        number = _decimal(text)
-        if number is None:
-            self.add_error(name, _("Enter the amount as a number, for example 50."))
-        return number
+        return _typed_amount(self, name, text)
 
     def clean(self):
         cleaned = super().clean()
@@ -224,11 +224,10 @@ class CreditsSetupForm(RechargeFieldsMixin):
 
     def clean_add_funds(self) -> Decimal:
         value = (self.cleaned_data.get("add_funds") or "").strip()
-        number = _decimal(value) if value else None
-        problem = amount_problem(number if number is not None else value, currency=self.currency)
+        problem = amount_problem(value, currency=self.currency)
         if problem:
             raise forms.ValidationError(problem)
-        return number
+        return amount_parse(value)
 
 
 class RechargeSettingsForm(RechargeFieldsMixin):
@@ -442,11 +441,10 @@ class AddFundsForm(PaymentForm):
 
     def clean_amount(self) -> Decimal:
         value = (self.cleaned_data.get("amount") or "").strip()
-        number = _decimal(value) if value else None
-        problem = amount_problem(number if number is not None else value, currency=self.currency)
+        problem = amount_problem(value, currency=self.currency)
         if problem:
             raise forms.ValidationError(problem)
-        return number
+        return amount_parse(value)
 
 
 class CardAddForm(forms.Form):

@@ -30,15 +30,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from credits.common.formatting import format_money
-from credits.common.money import currency_decimals, decimal_places, quantize
+from credits.common.money import amount_parse, currency_decimals, decimal_places, quantize
 from credits.exceptions import (
+    AmountNotReadable,
     CreditLimitExceeded,
     InvalidCreditLimit,
     InvalidOrderAmount,
@@ -63,19 +64,26 @@ MAX_CREDIT_LIMIT = Decimal("1000000")
 _PO_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/#-]*$")
 
 
-def _as_decimal(value: object) -> Decimal | None:
-    """A finite Decimal from a Decimal or its text; None for anything else."""
+def _read(value: object) -> tuple[Decimal | None, str | None]:
+    """A finite Decimal from a Decimal, an int or the text a person typed (read by
+    ``amount_parse``: thousands separators, the language's decimal point), or None and
+    why not (None for a value of another type)."""
     if isinstance(value, (bool, float)):
-        return None
+        return None, None
     if isinstance(value, str):
         try:
-            value = Decimal(value.strip())
-        except InvalidOperation:
-            return None
-    if not isinstance(value, Decimal | int) or isinstance(value, bool):
-        return None
+            return amount_parse(value), None
+        except AmountNotReadable as error:
+            return None, error.message
+    if not isinstance(value, Decimal | int):
+        return None, None
     value = Decimal(value)
-    return value if value.is_finite() else None
+    return (value, None) if value.is_finite() else (None, None)
+
+
+def _as_decimal(value: object) -> Decimal | None:
+    """A finite Decimal from a Decimal, an int or typed text; None for anything else."""
+    return _read(value)[0]
 
 
 def _precision_error(value: Decimal, currency: str) -> str | None:
@@ -98,11 +106,11 @@ def amount_problem(
     what: str | None = None,
 ) -> str | None:
     """Why ``value`` is not an amount between ``minimum`` and ``maximum``; None if it is."""
-    amount = _as_decimal(value)
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and not value.strip()):
         return _("Enter an amount.")
+    amount, unreadable = _read(value)
     if amount is None:
-        return _("Enter the amount as a number, for example 100.")
+        return unreadable or _("Enter the amount as a number, for example 100.")
     low, high = format_money(minimum, currency), format_money(maximum, currency)
     if amount < 0:
         return _("The amount can't be negative. Enter at least %(minimum)s.") % {"minimum": low}
@@ -189,16 +197,18 @@ def recharge_settings_check(settings: RechargeSettings, *, currency: str) -> Rec
         )
         if problem:
             errors["amount"] = problem
-    values["amount"] = None if amount is None or "amount" in errors else quantize(amount)
+    values["amount"] = (
+        None if amount is None or "amount" in errors else quantize(_as_decimal(amount))
+    )
 
     trigger = settings.trigger
     if trigger is None:
         if settings.enabled:
             errors["trigger"] = _("Enter the balance below which auto-recharge buys more funds.")
     else:
-        value = _as_decimal(trigger)
+        value, unreadable = _read(trigger)
         if value is None:
-            errors["trigger"] = _("Enter the amount as a number, for example 20.")
+            errors["trigger"] = unreadable or _("Enter the amount as a number, for example 20.")
         elif value < 0:
             errors["trigger"] = _("The amount can't be negative; enter 0 or more.")
         elif problem := _precision_error(value, currency):
@@ -207,7 +217,9 @@ def recharge_settings_check(settings: RechargeSettings, *, currency: str) -> Rec
             errors["trigger"] = _("Enter at most %(maximum)s.") % {
                 "maximum": format_money(MAX_RECHARGE_TRIGGER, currency)
             }
-    values["trigger"] = None if trigger is None or "trigger" in errors else quantize(trigger)
+    values["trigger"] = (
+        None if trigger is None or "trigger" in errors else quantize(_as_decimal(trigger))
+    )
     if (
         settings.enabled
         and values["amount"] is not None
@@ -221,9 +233,11 @@ def recharge_settings_check(settings: RechargeSettings, *, currency: str) -> Rec
 
     limit = settings.monthly_limit
     if limit is not None:
-        value = _as_decimal(limit)
+        value, unreadable = _read(limit)
         if value is None:
-            errors["monthly_limit"] = _("Enter the amount as a number, for example 500.")
+            errors["monthly_limit"] = (
+                unreadable or _("Enter the amount as a number, for example 500.")
+            )
         elif value <= 0:
             errors["monthly_limit"] = _(
                 "Enter a limit greater than zero, or leave it empty for no limit."
@@ -240,7 +254,7 @@ def recharge_settings_check(settings: RechargeSettings, *, currency: str) -> Rec
                 "maximum": format_money(MAX_MONTHLY_RECHARGE_LIMIT, currency)
             }
     values["monthly_limit"] = (
-        None if limit is None or "monthly_limit" in errors else quantize(limit)
+        None if limit is None or "monthly_limit" in errors else quantize(_as_decimal(limit))
     )
 
     if errors:
@@ -309,9 +323,11 @@ def credit_limit_check(value: object, *, currency: str) -> Decimal:
     ``MAX_CREDIT_LIMIT``."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise InvalidCreditLimit(_("Enter a credit limit."))
-    amount = _as_decimal(value)
+    amount, unreadable = _read(value)
     if amount is None:
-        raise InvalidCreditLimit(_("Enter the credit limit as a number, for example 5000."))
+        raise InvalidCreditLimit(
+            unreadable or _("Enter the credit limit as a number, for example 5000.")
+        )
     if amount < 0:
         raise InvalidCreditLimit(_("The credit limit can't be negative."))
     if amount == 0:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
@@ -17,8 +17,8 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from credits.common.money import amount_validate, currency_decimals
-from credits.exceptions import InvalidAmount
+from credits.common.money import amount_parse, amount_validate, currency_decimals
+from credits.exceptions import AmountNotReadable, InvalidAmount
 
 
 class ReadOnlyAdminMixin:
@@ -97,14 +97,10 @@ class AmountReasonForm(ReasonForm):
 
     def clean_amount(self) -> Decimal:
         text = (self.cleaned_data.get("amount") or "").strip()
-        if not text:
-            raise forms.ValidationError(_("Enter an amount."))
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            raise forms.ValidationError(_("Enter the amount as a number, for example 100."))
+        try:  # the console's one reading of typed amounts (README, "Typing amounts")
+            number = amount_parse(text)
+        except AmountNotReadable as error:
+            raise forms.ValidationError(error.message) from None
         try:
             return amount_validate(
                 number, currency=self.currency, account_currency=self.currency,

@@ -21,14 +21,23 @@ Precision, decided once for every money column of the credits app (``money_field
 
 from __future__ import annotations
 
-from decimal import Decimal
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from babel.numbers import UnknownCurrencyError, get_currency_precision
+from babel.numbers import (
+    UnknownCurrencyError,
+    format_decimal,
+    get_currency_precision,
+    get_decimal_symbol,
+)
 from django.db import models
+from django.utils.translation import gettext as _
 
-from credits.exceptions import CurrencyMismatch, InvalidAmount
+from credits.common.formatting import active_locale
+from credits.exceptions import AmountNotReadable, CurrencyMismatch, InvalidAmount
 
 MONEY_MAX_DIGITS = 15
 MONEY_DECIMAL_PLACES = 4
@@ -110,3 +119,103 @@ def amount_validate(
             f"{amount} {currency} is over the maximum of {MAX_POSTING_AMOUNT:,} for one posting."
         )
     return quantize(amount)
+
+
+# ------------------------------------------------------------------ amounts as people type them
+
+# Spaces people (and the locales' own formats) put between thousands: a space, a no-break
+# space and a narrow no-break space (fr_FR, and what some keyboards paste).
+_SPACES = " \u00a0\u202f"
+_MINUS = "-\u2212"  # ASCII hyphen-minus and the minus sign
+
+
+def _separators(locale: str) -> tuple[str, str]:
+    """The locale's decimal point and thousands separator (``.`` and ``,`` for en_US,
+    zh_Hans_CN, zh_Hant_TW; ``,`` and ``.`` for de_DE). Only ``.`` and ``,`` are taken as
+    either; a locale whose group symbol is a space groups with spaces."""
+    decimal = get_decimal_symbol(locale)
+    decimal = decimal if decimal in ".," else "."
+    group = "." if decimal == "," else ","
+    return decimal, group
+
+
+def amount_parse(text: str, *, locale: str | None = None) -> Decimal:
+    """An amount typed by a person, as a ``Decimal``, or ``AmountNotReadable`` saying how
+    to type it (README, "Typing amounts"). One parser for every money field.
+
+    In the active language's conventions (``locale``, by default the admin's): digits
+    0-9 only, an optional sign, the locale's decimal point once, and thousands separators
+    (the locale's group symbol, a space, a no-break or narrow no-break space) between
+    groups of exactly 3 digits: ``1,000``, ``1 000``, ``1,000.50``, ``25.5``. With a
+    point as decimal point, a comma followed by 1 or 2 digits (``25,5``) could be either,
+    so it is refused ("Use a point for decimals: 25.5"); likewise a point in a comma
+    locale. Exponents (``1e3``), ``NaN``, ``Infinity`` and other digits (``１２３``,
+    ``٣``) are refused. Range, sign and decimals are the callers' rules.
+    """
+    locale = locale or active_locale()
+    decimal_symbol, group_symbol = _separators(locale)
+    raw = (text or "").strip()
+    if not raw:
+        raise AmountNotReadable(_("Enter an amount."))
+    example = format_decimal(Decimal("1000.50"), format="#,##0.00", locale=locale)
+    if any(
+        unicodedata.category(ch) == "Nd" and not ("0" <= ch <= "9") for ch in raw
+    ):
+        raise AmountNotReadable(_("Type the amount with the digits 0 to 9."))
+    lowered = raw.lower()
+    if any(word in lowered for word in ("nan", "inf")):
+        raise AmountNotReadable(
+            _("Enter the amount as a number, for example %(example)s.") % {"example": example}
+        )
+    if re.fullmatch(r"[+\-\u2212]?[0-9.,]*[0-9][0-9.,]*e[+\-]?[0-9]+", lowered):
+        raise AmountNotReadable(
+            _("Write the amount in full, without an exponent: for example 1000, not 1e3.")
+        )
+    sign = ""
+    if raw[0] in _MINUS + "+":
+        sign = "-" if raw[0] in _MINUS else ""
+        raw = raw[1:].lstrip(_SPACES)
+    allowed = re.escape(decimal_symbol + group_symbol + _SPACES)
+    if not raw or not re.fullmatch(rf"[0-9{allowed}]+", raw):
+        raise AmountNotReadable(
+            _("Enter the amount as a number, for example %(example)s.") % {"example": example}
+        )
+    whole, point, fraction = raw.partition(decimal_symbol)
+    if point and decimal_symbol in fraction:
+        raise AmountNotReadable(
+            _("Enter the amount as a number, for example %(example)s.") % {"example": example}
+        )
+    if not point and decimal_symbol == "." and re.fullmatch(r"[0-9]+,[0-9]{1,2}", whole):
+        raise AmountNotReadable(
+            _("Use a point for decimals: %(example)s") % {"example": whole.replace(",", ".")}
+        )
+    if not point and decimal_symbol == "," and re.fullmatch(r"[0-9]+\.[0-9]{1,2}", whole):
+        raise AmountNotReadable(
+            _("Use a comma for decimals: %(example)s") % {"example": whole.replace(".", ",")}
+        )
+    if fraction and not re.fullmatch(r"[0-9]+", fraction):
+        raise AmountNotReadable(
+            _("Enter the amount as a number, for example %(example)s.") % {"example": example}
+        )
+    digits = whole
+    if any(ch in whole for ch in group_symbol + _SPACES):
+        separators = {ch for ch in whole if not "0" <= ch <= "9"}
+        grouped = len(separators) == 1 and re.fullmatch(
+            rf"[0-9]{{1,3}}({re.escape(separators.pop())}[0-9]{{3}})+", whole
+        )
+        if not grouped:
+            raise AmountNotReadable(
+                _("Put thousands separators between groups of 3 digits, for example "
+                  "%(example)s.") % {"example": example}
+            )
+        digits = re.sub(r"[^0-9]", "", whole)
+    if not digits and not fraction:
+        raise AmountNotReadable(
+            _("Enter the amount as a number, for example %(example)s.") % {"example": example}
+        )
+    try:
+        return Decimal(f"{sign}{digits or '0'}{'.' + fraction if fraction else ''}")
+    except InvalidOperation:  # pragma: no cover - the text was checked character by character
+        raise AmountNotReadable(
+            _("Enter the amount as a number, for example %(example)s.") % {"example": example}
+        ) from None

@@ -25,7 +25,8 @@
   // following "Recharge with" until the admin types a limit of their own (or clears it).
   function proposedLimit(limit, form) {
     var source = form.querySelector("[name='" + limit.getAttribute("data-proposed-from") + "']");
-    var amount = source ? Number(source.value.trim().replace(",", ".")) : NaN;
+    // Thousands separators go, as the server reads them (README, "Typing amounts").
+    var amount = source ? Number(source.value.trim().replace(/[\s\u00a0\u202f,]/g, "")) : NaN;
     if (!isFinite(amount) || amount <= 0) { return ""; }
     var times = Number(limit.getAttribute("data-proposed-limit"));
     return String(Math.round(amount * times * 100) / 100);

@@ -85,8 +85,8 @@ def test_approving_a_tenant_records_who_and_when_and_is_audited(staff_client, st
         ("0", "The credit limit must be greater than zero"),
         ("5000.001", "Use at most 2 decimal places for USD."),
         ("2000000", "The credit limit can be at most $1,000,000.00."),
-        ("five thousand", "Enter the credit limit as a number, for example 5000."),
-        ("1,000", "Enter the credit limit as a number, for example 5000."),
+        ("five thousand", "Enter the amount as a number, for example 1,000.50."),
+        ("25,5", "Use a point for decimals: 25.5"),
         ("x" * 41, "Ensure this value has at most 40 characters"),
     ],
 )

@@ -242,10 +242,11 @@ def test_an_agreement_needs_volume_licensing_its_po_number_and_the_same_tenant(
         ("10000.01", "The maximum for one order is $10,000.00."),
         ("100.001", "Use at most 2 decimal places for USD."),
         ("", "Enter an amount."),
-        ("ten", "Enter the amount as a number, for example 100."),
+        ("ten", "Enter the amount as a number, for example 1,000.50."),
         (None, "Enter an amount."),
         (100.5, "Enter the amount as a number, for example 100."),
-        ("NaN", "Enter the amount as a number, for example 100."),
+        ("NaN", "Enter the amount as a number, for example 1,000.50."),
+        ("1e3", "Write the amount in full, without an exponent: for example 1000, not 1e3."),
     ],
 )
 def test_amounts_outside_the_rules_are_refused_with_nothing_written(

@@ -225,12 +225,12 @@ def test_pay_with_an_agreement_of_the_same_region(billing_client, tenant):
     ("add_funds", "message"),
     [
         ("", "Enter an amount."),
-        ("abc", "Enter the amount as a number, for example 100."),
+        ("abc", "Enter the amount as a number, for example 1,000.50."),
         ("-50", "The amount can't be negative. Enter at least $50.00."),
         ("49.99", "The minimum is $50.00."),
         ("10000.50", "The maximum for one order is $10,000.00."),
         ("75.125", "Use at most 2 decimal places for USD."),
-        ("Infinity", "Enter the amount as a number, for example 100."),
+        ("Infinity", "Enter the amount as a number, for example 1,000.50."),
     ],
 )
 def test_bad_amounts_are_explained_at_the_field_with_nothing_written(
@@ -251,7 +251,7 @@ def test_bad_amounts_are_explained_at_the_field_with_nothing_written(
         ({"recharge": ""}, "Enter how much each recharge adds (at least $50.00)."),
         ({"below": ""}, "Enter the balance below which auto-recharge buys more funds."),
         ({"below": "-5"}, "The amount can't be negative; enter 0 or more."),
-        ({"below": "ten"}, "Enter the amount as a number, for example 50."),
+        ({"below": "ten"}, "Enter the amount as a number, for example 1,000.50."),
         ({"recharge": "100", "limit": "60"},
          "The monthly limit must be at least the recharge amount ($100.00)"),
         ({"recharge": "20000"}, "A recharge can add at most $10,000.00."),

@@ -128,15 +128,16 @@ def test_each_page_is_a_new_operation(staff_client, funded):
     [
         ("", "Enter an amount."),
         ("   ", "Enter an amount."),
-        ("ten", "Enter the amount as a number, for example 100."),
-        ("1,000", "Enter the amount as a number, for example 100."),
-        ("NaN", "Enter the amount as a number, for example 100."),
+        ("ten", "Enter the amount as a number, for example 1,000.50."),
+        ("25,5", "Use a point for decimals: 25.5"),
+        ("NaN", "Enter the amount as a number, for example 1,000.50."),
         ("-5", "The amount must be greater than zero"),
         ("0", "The amount must be greater than zero"),
         ("0.001", "at most 2 decimal places in USD"),
         ("12.345", "at most 2 decimal places in USD"),
         ("10000000.01", "over the maximum of 10,000,000 for one posting"),
-        ("1e12", "over the maximum of 10,000,000 for one posting"),
+        ("10,000,000.01", "over the maximum of 10,000,000 for one posting"),
+        ("1e12", "without an exponent"),
     ],
 )
 def test_amounts_typed_by_staff_are_checked_and_nothing_is_posted(

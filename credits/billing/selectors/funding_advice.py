@@ -6,6 +6,9 @@ posted it (a file import, the usage API, the simulator, a correction), and a rev
 charge no longer counts. Expiries are not spend: expired funds are not a reason to buy
 more. One aggregate query reads both windows.
 
+- The windows are whole UTC days up to now, like the PSTN usage report's date ranges:
+  the last 28 days are today and the 27 days before it, so the card's 28-day spend is the
+  report's amount charged for "Last 28 days".
 - The daily rate is the spend of the last 28 days and of the last 90 days, each divided
   by its days, and the **higher** of the two, so a recent surge is not averaged away (and a
   quiet month does not hide a busy quarter). An account younger than a window divides by
@@ -17,6 +20,11 @@ more. One aggregate query reads both windows.
   settings accept. "Recharge with" is never under the minimum order
   (``MIN_ORDER_AMOUNT``, 50); "When the balance falls below" is at least ``STEP`` and
   always at least ``STEP`` below "Recharge with", as the settings require.
+- **One rate per card**: the days each amount lasts (``trigger_days``, ``days_covered``)
+  are that amount divided by the daily rate, so every sentence agrees with the others.
+- "Use these amounts" also proposes a monthly recharge limit when the account's limit
+  would refuse the proposal: ``PROPOSED_RECHARGES_PER_MONTH`` times "Recharge with", as
+  the set-up form proposes.
 """
 
 from __future__ import annotations
@@ -33,9 +41,11 @@ from django.utils import timezone
 from accounts.models import Tenant
 from accounts.permissions import Action
 from credits.billing.rules import (
+    MAX_MONTHLY_RECHARGE_LIMIT,
     MAX_ORDER_AMOUNT,
     MAX_RECHARGE_TRIGGER,
     MIN_ORDER_AMOUNT,
+    PROPOSED_RECHARGES_PER_MONTH,
     RechargeSettings,
     amount_problem,
     recharge_settings_check,
@@ -77,8 +87,9 @@ class FundingAdvice:
     days_covered: int  # how many days of calls "Recharge with" pays for at that rate
     at: dt.datetime
     monthly_limit: Decimal | None = None  # the account's monthly recharge limit, if any
-    trigger_days: int = TRIGGER_DAYS
+    trigger_days: int = 0  # how many days of calls the trigger amount lasts at that rate
     recharge_days: int = RECHARGE_DAYS
+    recharges_per_month: int = PROPOSED_RECHARGES_PER_MONTH
     step: Decimal = STEP
     minimum: Decimal = MIN_ORDER_AMOUNT
 
@@ -96,6 +107,16 @@ class FundingAdvice:
         )
 
     @property
+    def proposed_limit(self) -> Decimal | None:
+        """The monthly recharge limit "Use these amounts" proposes: None when the account's
+        limit allows ``PROPOSED_RECHARGES_PER_MONTH`` recharges of the proposal already (or
+        it has none)."""
+        if self.amount is None or self.monthly_limit is None:
+            return None
+        proposed = min(self.amount * PROPOSED_RECHARGES_PER_MONTH, MAX_MONTHLY_RECHARGE_LIMIT)
+        return proposed if self.monthly_limit < proposed else None
+
+    @property
     def uses_recent_rate(self) -> bool:
         """The last 28 days spend faster than the last 90: the surge sizes the advice."""
         return self.daily_28 > self.daily_90
@@ -105,7 +126,10 @@ class FundingAdvice:
         """``amount=…&trigger=…`` for Modify recharge settings, pre-filled."""
         if not self.enough_data:
             return ""
-        return urlencode({"amount": _plain(self.amount), "trigger": _plain(self.trigger)})
+        values = {"amount": _plain(self.amount), "trigger": _plain(self.trigger)}
+        if self.proposed_limit is not None:
+            values["limit"] = _plain(self.proposed_limit)
+        return urlencode(values)
 
 
 def _plain(value: Decimal | None) -> str:
@@ -128,8 +152,8 @@ def funding_advice(
     if account is None:
         return None
     at = at or timezone.now()
-    start_28 = at - dt.timedelta(days=SHORT_WINDOW_DAYS)
-    start_90 = at - dt.timedelta(days=LONG_WINDOW_DAYS)
+    start_28 = window_start(at, SHORT_WINDOW_DAYS)
+    start_90 = window_start(at, LONG_WINDOW_DAYS)
     spent = Q(kind=EntryKind.USAGE) | Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.USAGE)
     row = LedgerEntry.objects.for_account(account).filter(created_at__lt=at).aggregate(
         spend_28=Sum("amount", filter=spent & Q(created_at__gte=start_28)),
@@ -148,7 +172,7 @@ def funding_advice(
     daily_90 = spend_90 / days_90
     daily_rate = max(daily_28, daily_90)
     trigger = amount = None
-    days_covered = 0
+    days_covered = trigger_days = 0
     if daily_rate > 0:
         amount = _round_up(
             daily_rate * RECHARGE_DAYS, minimum=MIN_ORDER_AMOUNT, maximum=MAX_ORDER_AMOUNT
@@ -157,7 +181,10 @@ def funding_advice(
             daily_rate * TRIGGER_DAYS, minimum=STEP,
             maximum=min(MAX_RECHARGE_TRIGGER, amount - STEP),
         )
-        days_covered = int(amount / daily_rate)
+        # The same (rounded) rate as the card shows, for every "about N days".
+        shown_rate = max(daily_rate.quantize(_CENT, rounding=ROUND_HALF_UP), _CENT)
+        days_covered = int(amount / shown_rate)
+        trigger_days = int(trigger / shown_rate)
     return FundingAdvice(
         currency=account.currency,
         spend_28=spend_28.quantize(_CENT, rounding=ROUND_HALF_UP),
@@ -172,7 +199,14 @@ def funding_advice(
         days_covered=days_covered,
         at=at,
         monthly_limit=account.monthly_recharge_limit,
+        trigger_days=trigger_days,
     )
+
+
+def window_start(at: dt.datetime, days: int) -> dt.datetime:
+    """The start (UTC midnight) of the window of ``days`` whole days ending with ``at``'s."""
+    first = at.astimezone(dt.UTC).date() - dt.timedelta(days=days - 1)
+    return dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
 
 
 def funding_advice_context(
@@ -190,11 +224,16 @@ def funding_advice_context(
     ``deferred`` reads nothing: the include then loads the card from
     ``credits:funding_advice`` once the page is shown (htmx), so a report page keeps
     its own query budget."""
+    can_apply = user.has_action(Action.MANAGE_BILLING)
+    if not can_apply:
+        # Only the billing roles can act on it: the others are not told to change
+        # settings they can't reach.
+        return {"funding_advice": None, "funding_advice_deferred": False}
     if deferred:
         return {"funding_advice": None, "funding_advice_deferred": True}
     return {
         "funding_advice": funding_advice(tenant=tenant, at=at, account=account),
-        "funding_advice_can_apply": user.has_action(Action.MANAGE_BILLING),
+        "funding_advice_can_apply": can_apply,
         "funding_advice_deferred": False,
     }
 
@@ -218,6 +257,16 @@ def recharge_prefill(params, *, currency: str) -> dict:
             pass
         else:
             initial["recharge_below"] = trigger
+    limit = (params.get("limit") or "").strip()[:30]
+    if limit:
+        try:
+            recharge_settings_check(
+                RechargeSettings(enabled=False, monthly_limit=Decimal(limit)), currency=currency
+            )
+        except (InvalidRechargeSettings, ArithmeticError, ValueError):
+            pass
+        else:
+            initial["monthly_limit"] = limit
     if initial:
         initial["auto_recharge"] = True
     return initial

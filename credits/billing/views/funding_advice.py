@@ -16,9 +16,10 @@ from credits.billing.selectors.funding_advice import funding_advice_context
 @require_GET
 @console_view(Action.USE_CONSOLE)
 def funding_advice_card(request: HttpRequest) -> HttpResponse:
-    """The card for admins who see billing pages or usage reports; 403 for others."""
+    """The card for the admins who can act on it (change the recharge settings); 403
+    for others."""
     user = request.user
-    if not (user.has_action(Action.VIEW_BILLING) or user.has_action(Action.VIEW_USAGE_REPORTS)):
+    if not user.has_action(Action.MANAGE_BILLING):
         raise PermissionDenied
     context = funding_advice_context(tenant=request.tenant, user=user)
     return render(request, "credits/billing/includes/funding_advice.html", context)

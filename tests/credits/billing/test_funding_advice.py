@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AdminRole
+from accounts.permissions import Action
 from credits.billing.rules import (
     MAX_ORDER_AMOUNT,
     MIN_ORDER_AMOUNT,
@@ -36,13 +37,15 @@ AT = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
 
 
 def spend(account, per_day, *, days: int, at: datetime = AT, start_day: int | None = None):
-    """Charge ``per_day(day)`` (or a fixed amount) once a day, ``days`` days before ``at``
-    up to the day before, oldest first (the ledger is kept in time order)."""
+    """Charge ``per_day(day)`` (or a fixed amount) once a day on each of the ``days``
+    whole days up to ``at``'s (day 1 is ``at``'s own day, an hour before it), oldest first
+    (the ledger is kept in time order): the windows are whole UTC days, like the PSTN
+    usage report's."""
     first = start_day or days
     for day in range(first, first - days, -1):
         amount = per_day(day) if callable(per_day) else per_day
         if Decimal(amount):
-            charge(account, amount, at=at - timedelta(days=day) + timedelta(hours=1))
+            charge(account, amount, at=at - timedelta(days=day - 1) - timedelta(hours=1))
 
 
 @pytest.fixture
@@ -184,8 +187,9 @@ def test_context_says_who_may_apply_the_advice(tenant, funded, billing_admin, re
     assert funding_advice_context(tenant=tenant, user=billing_admin, at=AT)[
         "funding_advice_can_apply"
     ]
+    # The others can't act on it, so it is not shown to them at all.
     reader = funding_advice_context(tenant=tenant, user=reports_reader, at=AT)
-    assert not reader["funding_advice_can_apply"] and reader["funding_advice"] is not None
+    assert reader["funding_advice"] is None and not reader["funding_advice_deferred"]
 
 
 # --- the recharge form pre-fill ----------------------------------------------------------
@@ -246,26 +250,52 @@ def test_subscription_page_shows_the_advice_and_its_reasoning(client, billing_ad
     assert "covers about 30 days" in card.text
 
 
-@pytest.mark.parametrize(("limit", "warned"), [(None, False), ("300", False), ("250", True)])
-def test_the_advice_warns_when_the_monthly_limit_would_stop_such_a_recharge(
-    client, billing_admin, live_spend, limit, warned
+@pytest.mark.parametrize(
+    ("limit", "proposed"),
+    [(None, None), ("1500", None), ("5000", None), ("300", "1500"), ("250", "1500")],
+)
+def test_use_these_amounts_proposes_a_monthly_limit_that_allows_the_proposal(
+    client, billing_admin, live_spend, limit, proposed
 ):
+    """A limit under 5 recharges of the proposal is raised to 5 of them in the same form
+    (as the set-up form proposes); one that allows them is left alone."""
     live_spend.monthly_recharge_limit = Decimal(limit) if limit else None
     live_spend.save(update_fields=["monthly_recharge_limit"])
     client.force_login(billing_admin)
     page = parse(client.get(SUBSCRIPTION_URL).content)
-    assert page.has_id("advice-over-limit") is warned
-    if warned:
-        assert "monthly recharge limit of $250.00 is below $300.00" in page.by_id(
-            "advice-over-limit"
-        ).text
+    href = page.by_id("advice-apply").attrs["href"]
+    assert page.has_id("advice-over-limit") is (proposed is not None)
+    if proposed is None:
+        assert href == f"{RECHARGE_URL}?amount=300&trigger=70"
+        return
+    assert href == f"{RECHARGE_URL}?amount=300&trigger=70&limit={proposed}"
+    note = page.by_id("advice-over-limit").text
+    assert f"also proposes a monthly limit of ${int(proposed):,}.00 (5 recharges)" in note
+    if limit == "250":
+        assert "monthly recharge limit of $250.00 is below $300.00" in note
+    form = parse(client.get(href).content)
+    assert form.by_id("id_monthly_limit").attrs["value"] == proposed
+    assert form.by_id("id_recharge_with").attrs["value"] == "300"
+    live_spend.refresh_from_db()
+    assert live_spend.monthly_recharge_limit == Decimal(limit)  # nothing saved yet
 
 
-def test_readers_see_the_advice_without_the_button(client, tenant, live_spend):
+def test_readers_do_not_see_the_advice(client, tenant, live_spend):
+    """Only the admins who can change the recharge settings are told to."""
     client.force_login(AdminFactory(tenant=tenant, roles=[AdminRole.GLOBAL_READER]))
     page = parse(client.get(SUBSCRIPTION_URL).content)
-    assert page.by_id("advice-amount").text == "$300.00"
-    assert not page.has_id("advice-apply")
+    assert page.has_id("credits-balance")
+    assert not page.has_id("funding-advice") and not page.has_id("advice-apply")
+
+
+def test_one_rate_gives_every_days_figure_of_the_card(tenant, funded):
+    """The trigger's and the recharge's days are both that amount at the card's rate."""
+    spend(funded, "1.04", days=90)  # 7.28 -> 10 and 31.2 -> the 50 minimum
+    advice = funding_advice(tenant=tenant, at=AT)
+    assert (advice.trigger, advice.amount, advice.daily_rate) == (
+        Decimal("10"), Decimal("50"), Decimal("1.04"),
+    )
+    assert advice.trigger_days == 9 and advice.days_covered == 48
 
 
 def test_no_spend_shows_the_insufficient_data_state(client, billing_admin, account):
@@ -353,28 +383,30 @@ ADVICE_URL = "/billing/funding-advice/"
 
 def test_deferred_context_reads_nothing(tenant, billing_admin, live_spend,
                                         django_assert_num_queries):
+    billing_admin.has_action(Action.MANAGE_BILLING)  # the request has read the roles
     with django_assert_num_queries(0):
         context = funding_advice_context(tenant=tenant, user=billing_admin, deferred=True)
     assert context == {"funding_advice": None, "funding_advice_deferred": True}
 
 
-def test_pstn_usage_report_loads_the_card_after_the_page(client, reports_reader, live_spend):
-    client.force_login(reports_reader)
+def test_pstn_usage_report_loads_the_card_after_the_page(client, global_admin, live_spend):
+    client.force_login(global_admin)
     page = parse(client.get("/reports/pstn-usage/").content)
     placeholder = page.by_id("funding-advice")
     assert placeholder.attrs["hx-get"] == ADVICE_URL
     assert placeholder.attrs["hx-trigger"] == "load"
 
 
-def test_the_card_for_a_reports_reader_has_the_advice_but_no_button(
-    client, reports_reader, live_spend
-):
-    client.force_login(reports_reader)
-    response = client.get(ADVICE_URL, headers={"HX-Request": "true"})
+@pytest.mark.parametrize("role", [AdminRole.REPORTS_READER, AdminRole.TEAMS_ADMIN])
+def test_report_readers_and_teams_admins_are_not_shown_the_card(client, tenant, live_spend,
+                                                                 role):
+    """They see PSTN usage but can't change the recharge settings: no card, and its
+    URL answers 403."""
+    client.force_login(AdminFactory(tenant=tenant, roles=[role]))
+    response = client.get("/reports/pstn-usage/")
     assert response.status_code == 200
-    page = parse(response.content)
-    assert page.by_id("advice-amount").text == "$300.00"
-    assert not page.has_id("advice-apply") and b"<html" not in response.content
+    assert not parse(response.content).has_id("funding-advice")
+    assert client.get(ADVICE_URL, headers={"HX-Request": "true"}).status_code == 403
 
 
 def test_the_card_for_a_billing_admin_has_the_button(client, billing_admin, live_spend):
@@ -383,8 +415,8 @@ def test_the_card_for_a_billing_admin_has_the_button(client, billing_admin, live
     assert page.by_id("advice-apply").attrs["href"] == f"{RECHARGE_URL}?amount=300&trigger=70"
 
 
-def test_the_card_is_empty_without_credits(client, reports_reader):
-    client.force_login(reports_reader)
+def test_the_card_is_empty_without_credits(client, billing_admin):
+    client.force_login(billing_admin)
     response = client.get(ADVICE_URL)
     assert response.status_code == 200 and not parse(response.content).has_id("funding-advice")
 

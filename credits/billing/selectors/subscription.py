@@ -27,6 +27,7 @@ from credits.billing.models import (
     PaymentMethod,
 )
 from credits.billing.rules import credits_available
+from credits.billing.selectors.home_alerts import HomeAlerts, home_alerts
 from credits.billing.selectors.invoices import invoice_overdue_first
 from credits.common.money import ZERO
 from credits.ledger.models.accounts import CreditAccount
@@ -119,7 +120,8 @@ def transactions(account: CreditAccount) -> QuerySet[LedgerEntry]:
     """The account's ledger entries, newest first, with what a row shows (paginate it)."""
     return (
         LedgerEntry.objects.for_account(account)
-        .select_related("acting_user", "order")
+        # the lot an expiry names and the entry a reversal undoes, by their dates
+        .select_related("acting_user", "order", "lot", "reverses")
         .order_by("-id")
     )
 
@@ -230,17 +232,21 @@ class HomeCreditsCard:
     unavailable: bool
     recharge_failure: Order | None = None
     overdue_invoice: Invoice | None = None
+    alerts: HomeAlerts | None = None  # low balance, funds expiring, an expired card
 
 
 def credits_home_card(*, tenant: Tenant, invoices: bool = False) -> HomeCreditsCard:
     """The account, its usable balance, a failed auto-recharge that still stands and,
     with ``invoices`` (for the admins who pay them), the oldest overdue invoice. One
     query without credits; with credits, the balance, the last recharge (and its billing
-    profile when it failed) and, with ``invoices``, one for the overdue invoice."""
+    profile when it failed) and, with ``invoices``, one for the overdue invoice; and the
+    alerts' (``credits.billing.selectors.home_alerts``: two or three)."""
     account = credit_account_for_tenant(tenant)
+    balance = balance_at(account=account) if account is not None else None
     return HomeCreditsCard(
         account=account,
-        balance=balance_at(account=account) if account is not None else None,
+        balance=balance,
+        alerts=home_alerts(account=account, balance=balance) if account is not None else None,
         unavailable=not credits_available(tenant.country),
         recharge_failure=recharge_failure(account) if account is not None else None,
         overdue_invoice=(

@@ -32,12 +32,13 @@ from credits.billing.rules import (
     PROPOSED_RECHARGES_PER_MONTH,
     RechargeSettings,
     amount_problem,
+    po_number_check,
     recharge_settings_check,
 )
 from credits.billing.services.checks import Payment
 from credits.common.formatting import active_locale, format_money
 from credits.common.money import amount_parse
-from credits.exceptions import AmountNotReadable, InvalidRechargeSettings
+from credits.exceptions import AmountNotReadable, InvalidRechargeSettings, OrderError
 
 NEW_CARD = "new_card"
 INVOICE = "invoice"
@@ -331,20 +332,18 @@ class PaymentForm(forms.Form):
                  % {"days": INVOICE_NET_DAYS})
             )
         if agreements:
-            choices.append((AGREEMENT, _("Enterprise Agreement (EA number and PO number)")))
+            choices.append(
+                (AGREEMENT, _("Enterprise Agreement (EA number, PO number if applicable)"))
+            )
         self.fields["payment"].choices = choices
         self.fields["enterprise_agreement"].choices = [
             (str(a.pk), f"{a.number}{f' · {a.name}' if a.name else ''}") for a in agreements
         ]
-        if invoicing:
-            self.fields["po_number"].help_text = _(
-                "Your purchase order number: required with an Enterprise Agreement, optional "
-                "on an invoice."
-            )
-        else:
-            self.fields["po_number"].help_text = _(
-                "Your purchase order number, required with an Enterprise Agreement."
-            )
+        self.fields["po_number"].label = _("PO number (if applicable)")
+        self.fields["po_number"].help_text = _(
+            "Your purchase order number, if your organization uses one: it is printed on the "
+            "bill. Letters, digits, spaces and . _ / # -"
+        )
         if not allow_new_card:
             for name in ("holder", "card_number", "expiry", "cvc"):
                 del self.fields[name]
@@ -398,6 +397,12 @@ class PaymentForm(forms.Form):
             self.add_error(None, _("This form has expired. Reload the page and try again."))
         choice = cleaned.get("payment") or ""
         po = (cleaned.get("po_number") or "").strip()
+        if po and choice in (INVOICE, AGREEMENT):
+            try:  # optional ("if applicable"), but a PO number given must be a valid one
+                po = po_number_check(po, required=False)
+            except OrderError as problem:
+                self.add_error("po_number", problem.message)
+                return cleaned
         if choice.startswith(CARD_PREFIX):
             card = self.cards.get(choice.removeprefix(CARD_PREFIX))
             if card is None:  # pragma: no cover - ChoiceField refuses unknown values first
@@ -414,8 +419,6 @@ class PaymentForm(forms.Form):
             agreement = self.agreements.get(cleaned.get("enterprise_agreement") or "")
             if agreement is None:
                 self.add_error("enterprise_agreement", _("Choose an Enterprise Agreement."))
-            elif not po:
-                self.add_error("po_number", _("Enter the purchase order (PO) number."))
             else:
                 self.payment = Payment(
                     type=PaymentType.ENTERPRISE_AGREEMENT, enterprise_agreement=agreement,

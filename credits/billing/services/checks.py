@@ -161,7 +161,7 @@ def payment_check(
         if payment.enterprise_agreement is None:
             raise PaymentMethodUnavailable(_("Choose an Enterprise Agreement."))
         agreement_check(tenant, payment.enterprise_agreement)
-        po = po_number_check(payment.po_number, required=True)
+        po = po_number_check(payment.po_number, required=False)  # "if applicable"
         return Payment(
             type=payment.type, enterprise_agreement=payment.enterprise_agreement, po_number=po
         )

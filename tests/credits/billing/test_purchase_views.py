@@ -311,14 +311,50 @@ def test_an_agreement_in_another_region_is_refused_with_a_service_request_link(
     assert title.attrs["value"] == "Review the billing address of Enterprise Agreement 71234567"
 
 
-def test_an_agreement_needs_its_po_number(billing_client, tenant):
-    ea = agreement(tenant, "61234567", "US")
+def test_the_po_number_is_optional_with_an_agreement(billing_client, tenant):
+    """"PO number (if applicable)": an Enterprise Agreement order without one is placed."""
+    ea = agreement(tenant, "61234567", "MX")
+    response = place(billing_client, payment="ea", enterprise_agreement=str(ea.pk),
+                     po_number="   ")
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert (order.enterprise_agreement, order.po_number) == (ea, "")
+
+
+def test_the_checkout_labels_the_po_number_if_applicable(billing_client, tenant):
+    agreement(tenant, "61234567", "MX")
+    page = parse(billing_client.post(SETUP_URL, setup_post()).content)
+    form = page.by_id("payment-form")
+    assert "PO number (if applicable)" in form.text
+    assert "PO number if applicable" in form.text  # the Enterprise Agreement choice
+
+
+@pytest.mark.parametrize(
+    "po_number",
+    ["x" * 51, "PO<script>", "45000;12345", "PO\t1", "１２３"],
+)
+def test_a_po_number_given_is_still_checked(billing_client, tenant, po_number):
+    ea = agreement(tenant, "61234567", "MX")
     before = counts()
     page = parse(billing_client.post(
-        SETUP_URL, payment_post(payment="ea", enterprise_agreement=str(ea.pk), po_number="")
+        SETUP_URL,
+        payment_post(payment="ea", enterprise_agreement=str(ea.pk), po_number=po_number),
     ).content)
-    assert "Enter the purchase order (PO) number." in page.by_id("payment-form").text
+    assert "at most 50 characters" in page.by_id("payment-form").text
     assert counts() == before
+
+
+def test_the_confirmation_offers_assigning_licenses_only_to_who_can(client, tenant):
+    """A Billing admin can't assign licenses: the confirmation doesn't offer it to them;
+    a Global admin (who can) gets the link."""
+    billing = AdminFactory(tenant=tenant, roles=[AdminRole.BILLING_ADMIN])
+    client.force_login(billing)
+    response = place(client)
+    page = parse(client.get(response.url).content)
+    assert page.has_id("go-to-subscription") and not page.has_id("assign-licenses")
+    client.force_login(AdminFactory(tenant=tenant, roles=[AdminRole.GLOBAL_ADMIN]))
+    page = parse(client.get(response.url).content)
+    assert page.by_id("assign-licenses").attrs["href"] == "/users/active/"
 
 
 def test_tenants_without_volume_licensing_are_not_offered_agreements(billing_client, tenant):

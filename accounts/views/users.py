@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -45,14 +45,6 @@ MAX_BULK_USERS = 1_000
 TABS = ("account", "licenses")
 USERS_CHANGED = "users-changed"  # htmx event: the list refreshes its table
 SORTABLE = ("display_name", "username", "usage_location")
-
-
-def _buy_more_url() -> str | None:
-    """Purchase services, once that page exists."""
-    try:
-        return reverse("credits:purchase_services")
-    except NoReverseMatch:
-        return None
 
 
 BULK_TEMPLATE = "accounts/users_bulk_licenses.html"
@@ -136,7 +128,6 @@ def _render_panel(
         or UsageLocationForm(initial={"usage_location": user.usage_location}),
         "error": error,
         "notice": notice,
-        "buy_more_url": _buy_more_url(),
         "can_manage": can_manage,
         "read_only": not can_manage,
         "roles": [AdminRole(role).label for role in sorted(user.admin_roles)],
@@ -246,7 +237,6 @@ def users_bulk_licenses(request: HttpRequest) -> HttpResponse:
     availability = license_availability(tenant=request.tenant)
     context = {
         "users": [],
-        "buy_more_url": _buy_more_url(),
         "error": None,
         "problem": "",
         "done": "",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from functools import cached_property
 
 from django.conf import settings
@@ -106,6 +107,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         choices=settings.LANGUAGES,
         help_text=_("The console's and the emails' language; empty: the browser's."),
+    )
+    object_id = models.UUIDField(
+        _("object ID"),
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text=_(
+            "The directory's stable identifier of the user, exported as AAD ObjectId; it "
+            "never changes, even when the username does."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

@@ -3,8 +3,11 @@ workbook written with XlsxWriter's constant-memory mode to a file (by a backgrou
 export, ``credits.reports.services``).
 
 Both carry the full numbers (no masking: the exports are the admin's reconciliation data
-and re-import through the usage import), the charges, and times in ISO 8601 UTC
-(``2026-11-01T10:00:00Z``), under exactly the header the import accepts.
+and re-import through the usage import) and the charges at the ledger's precision. The CSV
+has times in ISO 8601 UTC (``2026-11-01T10:00:00Z``) under exactly the header the import
+accepts. The workbook is Excel-native: Start Time and End Time are date-times in UTC
+(shown ``yyyy-mm-dd hh:mm:ss``, their headers say "(UTC)", which the import also
+accepts), durations and amounts are numbers, and every other cell is text.
 """
 
 from __future__ import annotations
@@ -26,6 +29,13 @@ _NUMBER_COLUMNS = {
     EXPORT_HEADER.index("Connection Fee"): "0.0000",
     EXPORT_HEADER.index("Charge"): "0.0000",
 }
+_TIME_COLUMNS = (EXPORT_HEADER.index("Start Time"), EXPORT_HEADER.index("End Time"))
+XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+# The workbook's header: the CSV's, with the time columns saying their zone (a date-time
+# cell carries none).
+XLSX_HEADER = tuple(
+    f"{name} (UTC)" if col in _TIME_COLUMNS else name for col, name in enumerate(EXPORT_HEADER)
+)
 
 
 def iso_utc(moment: datetime) -> str:
@@ -85,8 +95,10 @@ def xlsx_write(
     Rows are flushed to disk as they are written (``constant_memory``), so memory stays
     flat whatever the number of rows. Text stays text (numbers such as ``+4930123456``
     and UsageIds are never turned into numbers or formulas); durations and charges are
-    numbers. ``progress`` is called with the rows written so far after every ``every``
-    rows. On an error the partial file is left for the caller to remove.
+    numbers; Start and End Time are date-times in UTC (``XLSX_TIME_FORMAT``, whole
+    seconds shown, the stored value keeps any fraction). ``progress`` is called with the
+    rows written so far after every ``every`` rows. On an error the partial file is left
+    for the caller to remove.
     """
     workbook = xlsxwriter.Workbook(
         os.fspath(path), {"constant_memory": True, "strings_to_numbers": False,
@@ -98,9 +110,12 @@ def xlsx_write(
         bold = workbook.add_format({"bold": True})
         formats = {col: workbook.add_format({"num_format": fmt})
                    for col, fmt in _NUMBER_COLUMNS.items()}
+        moment = workbook.add_format({"num_format": XLSX_TIME_FORMAT})
         sheet.freeze_panes(1, 0)
-        sheet.set_column(0, len(EXPORT_HEADER) - 1, 18)
-        for col, name in enumerate(EXPORT_HEADER):
+        sheet.set_column(0, len(XLSX_HEADER) - 1, 18)
+        for col in _TIME_COLUMNS:
+            sheet.set_column(col, col, 20)
+        for col, name in enumerate(XLSX_HEADER):
             sheet.write_string(0, col, name, bold)
         for written, row in enumerate(rows, start=1):
             for col, value in enumerate(row):
@@ -108,6 +123,10 @@ def xlsx_write(
                     continue
                 if col in formats and isinstance(value, int | Decimal):
                     sheet.write_number(written, col, value, formats[col])
+                elif col in _TIME_COLUMNS and isinstance(value, datetime):
+                    # Excel's date-times have no zone: the UTC wall-clock time
+                    utc = value.astimezone(UTC).replace(tzinfo=None)
+                    sheet.write_datetime(written, col, utc, moment)
                 else:
                     sheet.write_string(written, col, cell_text(value))
             if progress is not None and written % every == 0:

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from credits.usage.telephony.records import HEADER
+from credits.reports.writers import XLSX_HEADER as HEADER
 from tests.browser.test_home_browser import sign_in
 from tests.credits import calls
 from tests.credits import report_data as reports

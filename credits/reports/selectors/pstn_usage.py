@@ -294,9 +294,24 @@ def rows_masked(rows) -> list[dict[str, object]]:
 def usage_export_rows(
     calls: QuerySet[CallRecord], *, sort: str = DEFAULT_SORT
 ) -> Iterator[tuple]:
-    """Every selected call in ``EXPORT_HEADER`` order, unmasked, read in chunks."""
-    return (
+    """Every selected call in ``EXPORT_HEADER`` order, unmasked, read in chunks.
+
+    AAD ObjectId is the record's own when it came with one, else the object ID of the
+    directory user the call belongs to (``User.object_id``), so an export re-imports with
+    the same facts."""
+    rows = (
         calls.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
-        .values_list(*(column for _name, column in EXPORT_COLUMNS))
+        .values_list(*(column for _name, column in EXPORT_COLUMNS), "user__object_id")
         .iterator(chunk_size=EXPORT_CHUNK_SIZE)
     )
+    return (_with_object_id(row) for row in rows)
+
+
+_OBJECT_ID = EXPORT_HEADER.index("AAD ObjectId")
+
+
+def _with_object_id(row: tuple) -> tuple:
+    *values, user_object_id = row
+    if not values[_OBJECT_ID] and user_object_id is not None:
+        values[_OBJECT_ID] = str(user_object_id)
+    return tuple(values)

@@ -56,6 +56,9 @@ _COLUMNS: dict[str, str | None] = {
     "destinationnumber": "destination_number",
     "starttime": "start_time",
     "endtime": "end_time",
+    # the Excel export's names (its date-time cells carry no zone: the header says UTC)
+    "starttimeutc": "start_time",
+    "endtimeutc": "end_time",
     "durationseconds": "duration_seconds",
     "connectionfee": None,
     "charge": None,
@@ -356,8 +359,10 @@ def csv_records(text: str) -> Iterator[tuple[int, dict[str, str]]]:
         raise RecordsMalformed(
             f"Line 1: unknown column {unknown[0]!r}; the header is: {','.join(HEADER)}"
         )
-    present = {column_key(name) for name in header}
-    missing = [name for name in REQUIRED_COLUMNS if column_key(name) not in present]
+    present = {_COLUMNS.get(column_key(name)) for name in header}  # "Start Time (UTC)" too
+    missing = [
+        name for name in REQUIRED_COLUMNS if _COLUMNS[column_key(name)] not in present
+    ]
     if missing:
         raise RecordsMalformed(
             f"Line 1: the header lacks {', '.join(missing)}; the header is: {','.join(HEADER)}"

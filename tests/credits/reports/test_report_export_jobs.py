@@ -20,7 +20,7 @@ from credits.daily import daily_jobs_run
 from credits.models import ExportStatus, ReportExport
 from credits.reports import services as export_service
 from credits.reports.services import report_export_run, report_export_start
-from credits.usage.telephony.records import HEADER
+from credits.reports.writers import XLSX_HEADER
 from tests.accounts.factories import AdminFactory
 from tests.credits import calls
 from tests.credits import report_data as reports
@@ -92,7 +92,7 @@ def test_excel_export_runs_in_the_background_and_downloads_the_selection(
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)),
                                   read_only=True)
     rows = [list(row) for row in book.active.iter_rows(values_only=True)]
-    assert tuple(rows[0]) == HEADER
+    assert tuple(rows[0]) == XLSX_HEADER
     source = usage["rows"]
     assert [row[0] for row in rows[1:]] == [
         source[key]["UsageId"] for key in ("gb_mobile", "gb_fixed", "de_mobile", "old")

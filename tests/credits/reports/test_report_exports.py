@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import openpyxl
@@ -14,6 +15,7 @@ from django.http import FileResponse, StreamingHttpResponse
 
 from accounts.models import AdminRole
 from credits.models import CallRecord, UsageSource
+from credits.reports.writers import XLSX_HEADER
 from credits.usage.services.imports import usage_import_csv
 from credits.usage.telephony.records import HEADER
 from tests.accounts.factories import AdminFactory, TenantFactory
@@ -100,7 +102,8 @@ def test_csv_export_carries_full_unmasked_numbers_charges_and_utc_times(client, 
     start = days_ago(3, 12)
     assert outbound == {
         "UsageId": source["de_mobile"]["UsageId"], "Call ID": "", "Conference ID": "",
-        "User Location": "US", "AAD ObjectId": "", "UPN": "cy@contoso.example",
+        "User Location": "US", "AAD ObjectId": str(usage["cy"].object_id),
+        "UPN": "cy@contoso.example",
         "User Display Name": "Cy", "Caller ID": "", "Call Type": "user_out",
         "Number Type": "user", "Domestic/International": "International",
         "Destination Dialed": "Germany", "Destination Number": DE_MOBILE,
@@ -141,14 +144,18 @@ def test_xlsx_opens_and_matches_the_csv_with_full_numbers(client, reports_reader
     assert response["Content-Disposition"].endswith(f'-{today().isoformat()}.xlsx"')
     sheet = xlsx_rows(response)
     expected = list(csv.reader(io.StringIO(csv_body(client.get(CSV_URL, params)), newline="")))
-    assert tuple(sheet[0]) == HEADER
+    assert tuple(sheet[0]) == XLSX_HEADER
     assert len(sheet) == len(expected) == 7
     numeric = {HEADER.index(name) for name in ("Duration Seconds", "Connection Fee", "Charge")}
+    times = {HEADER.index(name) for name in ("Start Time", "End Time")}
     for got, want in zip(sheet[1:], expected[1:], strict=True):
         for col, (cell, text) in enumerate(zip(got, want, strict=True)):
             if col in numeric:
                 assert isinstance(cell, int | float), (HEADER[col], cell)
                 assert Decimal(str(cell)) == Decimal(text), (HEADER[col], cell, text)
+            elif col in times:  # a real date-time, in UTC
+                assert isinstance(cell, datetime), (HEADER[col], cell)
+                assert cell.replace(tzinfo=UTC) == datetime.fromisoformat(text), (cell, text)
             else:
                 assert (cell or "") == text, (HEADER[col], cell, text)
     assert DE_MOBILE in {row[HEADER.index("Destination Number")] for row in sheet}
@@ -198,7 +205,7 @@ def test_report_roles_can_export(client, tenant, usage, role):
 def test_exports_hold_only_the_tenants_calls(client, other_tenant_admin, usage):
     client.force_login(other_tenant_admin)
     assert csv_body(client.get(CSV_URL, {"range": "28"})).strip() == EXACT_HEADER
-    assert xlsx_rows(export_download(client, {"range": "28"})) == [list(HEADER)]
+    assert xlsx_rows(export_download(client, {"range": "28"})) == [list(XLSX_HEADER)]
 
 
 def test_csv_export_with_full_numbers_reimports_as_duplicates(client, reports_reader, usage,

@@ -1,4 +1,4 @@
-"""Local development and the demo: DEBUG on, emails printed to the console."""
+"""Local development and the demo: DEBUG on, emails written to files under var/emails/."""
 
 from config.env import env_list, env_str
 
@@ -9,4 +9,8 @@ SECRET_KEY = env_str("SECRET_KEY", "dev-only-secret-key-not-for-production")  # 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 # Benchmark commands are dev tooling: installed here, never in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "credits.bench"]  # noqa: F405
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Emails are written to files, one per message, under var/emails/ (git-ignored), so they
+# don't bury the server's output (README, "Demo"); EMAIL_BACKEND=...console.EmailBackend
+# prints them instead.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "config.mail.FilePerMessageBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "emails"))  # noqa: F405

@@ -20,3 +20,11 @@ nav_register(
     ),
     order=10,
 )
+nav_register(
+    NavGroup(
+        _("Support"),
+        "question-circle",
+        (NavItem(_("Service requests"), "accounts:service_requests", Action.USE_CONSOLE),),
+    ),
+    order=50,
+)

@@ -194,6 +194,8 @@ def test_navigation_mirrors_the_admin_center_once_every_page_exists(admin_client
         "Reports",
         "PSTN usage",
         "Message center",
+        "Support",
+        "Service requests",
     ]
 
 
@@ -291,3 +293,14 @@ def test_home_query_count_does_not_grow_with_the_directory(admin_client, tenant,
 
 
 # Who Home is for (strangers, platform staff, other methods): tests/test_url_guards.py
+
+
+@pytest.mark.parametrize("persona", ["global_admin", "billing_admin", "reports_reader"])
+def test_support_service_requests_is_in_the_navigation_for_every_admin(
+    client, request, persona
+):
+    client.force_login(request.getfixturevalue(persona))
+    page = home(client)
+    labels = nav_labels(page)
+    assert labels[-2:] == ["Support", "Service requests"]
+    assert "/support/requests/" in page.by_id("console-nav").hrefs()

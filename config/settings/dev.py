@@ -10,7 +10,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 # Benchmark commands are dev tooling: installed here, never in production.
 INSTALLED_APPS = [*INSTALLED_APPS, "credits.bench"]  # noqa: F405
 # Emails are written to files, one per message, under var/emails/ (git-ignored), so they
-# don't bury the server's output (README, "Demo"); EMAIL_BACKEND=...console.EmailBackend
-# prints them instead.
+# don't bury the server's output (README, "The two commands");
+# EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend prints them instead.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "config.mail.FilePerMessageBackend")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "emails"))  # noqa: F405

@@ -15,9 +15,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 from babel.numbers import list_currencies
@@ -193,3 +195,30 @@ def rates_import(*, text: str, effective_from: date | None = None) -> RatesImpor
 def sample_rates_load() -> RatesImported:
     """Load the shipped sample rates (idempotent): the demo and the tests use them."""
     return rates_import(text=SAMPLE_RATES.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _sample_prices() -> frozenset[tuple[str, str, str, Decimal, Decimal, date]]:
+    rows = rates_parse(text=SAMPLE_RATES.read_text(encoding="utf-8"))
+    return frozenset(
+        (v["country"], v["number_type"], v["currency"], quantize(v["per_minute"]),
+         quantize(v["connection_fee"]), v["effective_from"])
+        for _line, v in rows
+    )
+
+
+def rates_are_samples(*, prices: Iterable[tuple[str, str, Decimal, Decimal, date]],
+                      currency: str) -> bool:
+    """Whether the rates in effect (``(country, number_type, per_minute, fee,
+    effective_from)``) are all the shipped sample rates (``SAMPLE_RATES``), as
+    ``sample_rates_load`` writes them: the Rates page then says so (README, "Rates").
+    False when there are none."""
+    samples = _sample_prices()
+    seen = False
+    for country, number_type, per_minute, fee, effective_from in prices:
+        seen = True
+        key = (country, number_type, currency, quantize(per_minute), quantize(fee),
+               effective_from)
+        if key not in samples:
+            return False
+    return seen

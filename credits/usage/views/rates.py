@@ -11,6 +11,7 @@ from accounts.shell.access import console_view
 from accounts.shell.rendering import render_page
 from credits.usage.choices import NumberType
 from credits.usage.selectors import rates_in_effect
+from credits.usage.services.rates import rates_are_samples
 
 SEARCH_MAX_LENGTH = 60
 TEMPLATE = "credits/usage/rates.html"
@@ -23,6 +24,14 @@ def rates(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
     today = timezone.now().date()
     rows = rates_in_effect(currency=tenant.currency, day=today, search=search)
+    every = rows if not search else rates_in_effect(currency=tenant.currency, day=today)
+    samples = rates_are_samples(
+        currency=tenant.currency,
+        prices=(
+            (row.country, kind, price.per_minute, price.connection_fee, price.effective_from)
+            for row in every for kind, price in row.prices.items()
+        ),
+    )
     context = {
         "rows": rows,
         "search": search,
@@ -30,5 +39,6 @@ def rates(request: HttpRequest) -> HttpResponse:
         "today": today,
         "number_types": NumberType.choices,
         "any_rates": bool(rows) or bool(search),
+        "sample_rates": samples,
     }
     return render_page(request, TEMPLATE, "rates-table", context)

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AdminRole
-from credits.usage.services.rates import sample_rates_load
+from credits.usage.services.rates import rates_import, sample_rates_load
 from tests.accounts.factories import AdminFactory
 from tests.credits.calls import test_rates  # noqa: F401 - fixture
 from tests.html_text import parse
@@ -104,3 +104,24 @@ def test_query_count_does_not_grow_with_the_rates(client, billing_admin, test_ra
         response = client.get(URL)
     assert len(rows(response)) >= 40
     assert len(many) == len(few) <= PAGE_QUERIES
+
+
+def test_the_shipped_sample_rates_are_labelled_as_samples(client, billing_admin, db):
+
+
+    sample_rates_load()
+    client.force_login(billing_admin)
+    page = parse(client.get(URL).content)
+    assert "not real prices" in page.by_id("rates-sample-notice").text
+    # Still said while searching: the notice is about the whole table.
+    assert parse(client.get(URL, {"q": "France"}).content).has_id("rates-sample-notice")
+
+
+def test_real_rates_are_not_labelled_as_samples(client, billing_admin, db):
+
+
+    sample_rates_load()
+    rates_import(text="country,number_type,per_minute,connection_fee,currency\n"
+                      "US,mobile,0.0123,0.0100,USD\n")
+    client.force_login(billing_admin)
+    assert not parse(client.get(URL).content).has_id("rates-sample-notice")

@@ -124,12 +124,17 @@
     if (event.target.form) { syncProposedLimit(event.target.form, event.target); }
   });
 
+  var INVALID_FIELD = "input[aria-invalid='true'], select[aria-invalid='true'], " +
+    "textarea[aria-invalid='true'], input.is-invalid, select.is-invalid, textarea.is-invalid";
+
   // After a dialog in the flyout answers (a notice, an error), move the keyboard focus to
   // what it says, so screen readers announce it and the focus isn't lost with the form.
   document.addEventListener("htmx:afterSettle", function (event) {
     var flyout = document.getElementById("flyout");
     if (!flyout || !flyout.contains(event.detail.elt)) { return; }
-    var first = flyout.querySelector("[data-focus-first], .alert-danger");
+    // A refused form: its first invalid field, so the admin can correct it at once.
+    var first = flyout.querySelector(INVALID_FIELD) ||
+      flyout.querySelector("[data-focus-first], .alert-danger");
     if (first) {
       if (!first.hasAttribute("tabindex")) { first.setAttribute("tabindex", "-1"); }
       first.focus({ preventScroll: false });

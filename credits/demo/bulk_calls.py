@@ -12,12 +12,13 @@ the sum of the entries.
   each posting of the credit history, so the ledger stays in time order. Each import is
   one transaction of at most ``IMPORT_BATCH`` calls.
 - **Funded.** A year of N calls would drain Contoso's balance, so at the start of each
-  calendar month (before its calls) a demo purchase adds what the month's calls will
+  calendar month (before its calls) an Add funds order (``credits.demo.funding``, paid
+  with Contoso's card, backdated to the 1st) adds what the month's calls will
   cost: the month's calls are rated in advance with the same rating code (pools
   included, with the normal history's calls of that month, whose charges the extra
   traffic raises once it exhausts the pools), rounded up to a whole unit. One lot a
   month: no lot outlives its 12 months with much left, and the balance ends close to the
-  normal demo's. The purchase is keyed ``demo:<tenant>:calls:<YYYY-MM>``.
+  normal demo's. The order is keyed ``demo:<tenant>:calls:<YYYY-MM>``.
 - **Idempotent.** Call n has UsageId ``seed-<n>``; a tenant that holds N seeded calls
   already gets nothing more. Since charges cannot be posted before the account's latest
   entry, the calls can only be added when the year is not in the ledger yet (a fresh
@@ -35,11 +36,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from accounts.models import Tenant, User
+from credits.billing.choices import OrderKind
+from credits.billing.models import Order
 from credits.demo.calls import CallHistory, calls_import
-from credits.ledger import services as ledger
-from credits.ledger.choices import FundSource
+from credits.demo.funding import demo_order
+from credits.demo.payments import paying_card
 from credits.ledger.models.accounts import CreditAccount
-from credits.ledger.models.entries import LedgerEntry
 from credits.ledger.selectors import balance_at, credit_account_for_tenant
 from credits.usage.models.calls import CallRecord
 from credits.usage.selectors import pool_used_load, simulation_tenant
@@ -224,14 +226,15 @@ class BulkCalls:
         days = self._days[self._next : index]
         amount = self._forecast(month, days)
         key = f"demo:{self.tenant.slug}:calls:{month:%Y-%m}"
-        if amount > 0 and not LedgerEntry.objects.filter(
-            account=account, idempotency_key=key
+        if amount > 0 and not Order.objects.filter(
+            tenant=self.tenant, idempotency_key=key
         ).exists():
-            ledger.funds_add(
-                account=account, amount=amount, currency=account.currency,
-                source=FundSource.PURCHASE, idempotency_key=key, acting_user=self.acting_user,
-                memo=f"Communications Credits purchase for {month:%B %Y}'s calls (demo)",
-                at=start, reference_type="demo", reference_id=key.removeprefix("demo:"),
+            card = paying_card(self.tenant)
+            if card is None:
+                raise BulkCallsRefused(f"{self.tenant.name} has no saved card to pay with.")
+            demo_order(
+                tenant=self.tenant, kind=OrderKind.TOP_UP, amount=amount, card=card, at=start,
+                key=key, acting_user=self.acting_user,
             )
             self.funded += amount
 

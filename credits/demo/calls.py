@@ -6,13 +6,15 @@ and the import.
 ``now``), the calls of the demo's past days that ended by ``at`` are imported with their
 charges at their end times, so the ledger stays in time order with the fundings.
 
-- **contoso**: ``CALL_DAYS`` days of traffic, about 30 calls a working day (a quarter of
-  that at weekends): mostly covered by the plan and conferencing pools; international
-  calls, conference dial-out outside Zone A and calls to the toll-free number are paid
-  from credits.
-- **fabrikam**: about 8 calls a working day, nearly all covered by its pools. Paid calls
-  are made only in the last days and while the balance is above 4.00 GBP: its balance
-  stays near zero, not below.
+The calls cover the credit history (from the first order, ``history_days``, within the 13
+months the import keeps call records): they are its only usage charges.
+
+- **contoso**: about 30 calls a working day (a quarter of that at weekends): mostly
+  covered by the plan and conferencing pools; international calls, conference dial-out
+  outside Zone A and calls to the toll-free number are paid from credits.
+- **fabrikam**: about 12 calls a working day, most covered by its pools, and calls to its
+  toll-free number. Paid calls are made only while the balance is above 4.00 GBP: its
+  balance stays near zero, not below.
 
 Idempotent: the calls of a day are the same on every run (same UsageIds), and days that
 already hold simulated calls are skipped.
@@ -20,11 +22,13 @@ already hold simulated calls are skipped.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from accounts.models import Tenant
+from credits.demo.history import history_days
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.selectors import balance_at
 from credits.usage.choices import UsageSource
@@ -33,10 +37,10 @@ from credits.usage.selectors import simulation_tenant
 from credits.usage.services.imports import ChargeAt, UsageImported, usage_import
 from credits.usage.services.rates import sample_rates_load
 from credits.usage.services.simulation import simulated_days
-from credits.usage.telephony.records import HEADER
+from credits.usage.telephony.records import HEADER, calls_kept_since
 from credits.usage.telephony.simulator import calls_simulate
 
-CALL_DAYS = 75
+CALL_DAYS = 75  # a history without orders (a tenant the scenarios don't fund)
 
 
 @dataclass(frozen=True)
@@ -51,9 +55,10 @@ CALL_SCENARIOS: dict[str, CallScenario] = {
     "contoso": CallScenario(
         calls_per_day=30, paid_floor=Decimal("0"), toll_free=("+18005550199",)
     ),
-    # The credit history spends Fabrikam's funds down to 8.40 by ten days ago; paid calls
-    # come after that, and stop before the balance reaches zero.
-    "fabrikam": CallScenario(calls_per_day=8, paid_floor=Decimal("4.00"), paid_days=9),
+    # Fabrikam's paid calls stop before its balance reaches zero.
+    "fabrikam": CallScenario(
+        calls_per_day=12, paid_floor=Decimal("4.00"), toll_free=("+448081570192",)
+    ),
 }
 
 
@@ -76,7 +81,11 @@ class CallHistory:
     def __post_init__(self) -> None:
         self.result = UsageImported(currency=self.tenant.currency)
         today = self.now.astimezone(UTC).date()
-        all_days = [today - timedelta(days=n) for n in range(self.days, 0, -1)]
+        # Not before the retention window: the import refuses older call records.
+        kept = calls_kept_since(self.now).date() + timedelta(days=1)
+        all_days = [
+            day for n in range(self.days, 0, -1) if (day := today - timedelta(days=n)) >= kept
+        ]
         done = simulated_days(tenant=self.tenant, days=all_days)
         self._todo = [day for day in all_days if day not in done]
         self._sim = None
@@ -85,21 +94,20 @@ class CallHistory:
         for rows in self.take(account, until):
             self.record(calls_import(tenant=self.tenant, rows=rows, now=self.now))
 
-    def take(self, account: CreditAccount, until: datetime) -> list[list[dict[str, str]]]:
+    def take(self, account: CreditAccount, until: datetime) -> Iterator[list[dict[str, str]]]:
         """The calls that ended by ``until`` and are not imported yet, day by day (a day's
-        calls are generated when its start is reached); the caller imports them."""
-        taken = []
+        calls are generated when its start is reached, from the balance then: import each
+        day's before asking for the next); the caller imports them."""
         for day in list(self._todo):
             if datetime.combine(day, time(), tzinfo=UTC) > until:
                 break
             if day not in self._pending:
                 self._pending[day] = self._generate(account, day)
             rows = self._pending[day]
-            taken.append([row for row in rows if _end(row) <= until])
             self._pending[day] = [row for row in rows if _end(row) > until]
             if not self._pending[day]:
                 self._todo.remove(day)
-        return taken
+            yield [row for row in rows if _end(row) <= until]
 
     def preview(self, day: date) -> list[dict[str, str]]:
         """The calls ``take`` will generate for ``day`` (none if they are taken already),
@@ -111,7 +119,8 @@ class CallHistory:
         return self._simulate(day, balance_ok=True)
 
     def _generate(self, account: CreditAccount, day: date) -> list[dict[str, str]]:
-        balance_ok = balance_at(account=account) > self.scenario.paid_floor
+        start = datetime.combine(day, time(), tzinfo=UTC)
+        balance_ok = balance_at(account=account, at=start) > self.scenario.paid_floor
         return self._simulate(day, balance_ok=balance_ok)
 
     def _simulate(self, day: date, *, balance_ok: bool) -> list[dict[str, str]]:
@@ -161,7 +170,8 @@ def call_history_prepare(*, tenant: Tenant, scenario: str, now: datetime) -> Cal
             number=number,
             defaults={"tenant": tenant, "country": tenant.country, "label": "Customer service"},
         )
-    return CallHistory(tenant=tenant, scenario=spec, now=now)
+    days = history_days(scenario) or CALL_DAYS
+    return CallHistory(tenant=tenant, scenario=spec, now=now, days=days)
 
 
 __all__ = [

@@ -1,21 +1,22 @@
-"""Credit history for the demo tenants (README, "Demo sign-ins"), posted through the ledger.
+"""Credit history for the demo tenants (README, "Demo sign-ins"): orders and calls.
 
-``seed_demo`` calls ``seed_credit_history`` once per demo tenant. Every posting carries
-an idempotency key derived from the scenario, so running it again replays the same
-entries and adds nothing. The history is a year of fundings and monthly usage, posted in
-time order with the expiry of each lot written at the moment it expired:
+``seed_demo`` calls ``seed_credit_history`` once per demo tenant, after its cards. Every
+funding is an order placed and paid with the tenant's card through the order services,
+backdated to its day (``credits.demo.funding``): Bills & payments lists it in its month's
+statement. Every usage charge is a call record, imported and rated by the usage import
+(the ``before_posting`` hook, ``credits.demo.calls``): the PSTN usage report, the
+funding advice and the balance all read the same records. Lots expire at the moment they
+expired, in time order with the rest. Idempotent: the orders are keyed by the scenario
+and the calls by their UsageIds, so running it again adds nothing.
 
-- **contoso** (USD): a 500 purchase that expired 5 weeks ago with 70.00 unused (its
-  expiry entry is there), a manual top-up, an auto-recharge (recharge 100 when the
-  balance falls below 25, capped at 500 a month) and a recent purchase: a healthy balance
-  of 281.45.
-- **fabrikam** (GBP): one-time purchases only, no auto-recharge. The first lot expired
-  with 23.60 unused; the second has 8.40 left and expires in about 20 days, which is the
-  whole balance: near zero, with funds about to expire.
+- **contoso** (USD): a set-up purchase a little over a year ago (its lot expired about 5
+  weeks ago with what the calls had not used; its expiry entry is there), a manual
+  top-up and a recent Add funds; auto-recharge is on (recharge 100 when the balance
+  falls below 25, capped at 500 a month): today's calls start one (``credits.demo.recharge``).
+- **fabrikam** (GBP): two one-time purchases of 50, no auto-recharge. The calls spend
+  the first, then the second down until its paid calls stop near zero; that lot expires
+  in about 20 days: near zero, with funds about to expire.
 - **northwind**: has not set up Communications Credits; no account is created.
-
-Usage entries here are monthly totals (reference type ``demo``), standing in for the call
-records a later import rates one by one.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from credits.billing.choices import OrderKind
 from credits.billing.services.accounts import credit_account_open
+from credits.demo.funding import demo_order
+from credits.demo.payments import paying_card
 from credits.ledger import services as ledger
-from credits.ledger.choices import FundSource
 from credits.ledger.models.accounts import CreditAccount
-from credits.ledger.models.entries import LedgerEntry
 from credits.ledger.models.lots import FundLot
 
 if TYPE_CHECKING:
@@ -38,60 +40,23 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class DemoPosting:
+class DemoFunding:
     days_ago: int
-    kind: str  # a FundSource value for fundings, or "usage"
+    kind: str  # an OrderKind
     amount: str
 
-
-USAGE = "usage"
-
 _CONTOSO = (
-    DemoPosting(400, FundSource.PURCHASE, "500.00"),
-    *(
-        DemoPosting(days, USAGE, amount)
-        for days, amount in (
-            (385, "31.2500"), (355, "36.4875"), (325, "33.9000"), (295, "38.1250"),
-            (265, "35.6000"),
-        )
-    ),
-    DemoPosting(240, FundSource.TOP_UP, "150.00"),
-    *(
-        DemoPosting(days, USAGE, amount)
-        for days, amount in (
-            (235, "37.0125"), (205, "34.4500"), (175, "39.8750"), (145, "36.2250"),
-            (115, "35.5000"), (85, "37.9375"), (55, "33.6375"),
-        )
-    ),
-    # The 500 purchase expires about 35 days ago with 70.00 left.
-    DemoPosting(25, USAGE, "61.2500"),
-    DemoPosting(18, USAGE, "70.1000"),
-    DemoPosting(18, FundSource.AUTO_RECHARGE, "100.00"),  # the balance fell to 18.65 < 25
-    DemoPosting(10, USAGE, "52.4000"),
-    DemoPosting(5, FundSource.PURCHASE, "250.00"),
-    DemoPosting(2, USAGE, "34.8000"),
+    DemoFunding(400, OrderKind.PURCHASE, "300.00"),  # expires about 35 days ago
+    DemoFunding(240, OrderKind.TOP_UP, "150.00"),
+    DemoFunding(5, OrderKind.TOP_UP, "250.00"),
 )
 
 _FABRIKAM = (
-    DemoPosting(430, FundSource.PURCHASE, "150.00"),
-    DemoPosting(410, USAGE, "12.40"),
-    DemoPosting(380, USAGE, "14.15"),
-    DemoPosting(350, USAGE, "11.80"),
-    DemoPosting(345, FundSource.PURCHASE, "100.00"),
-    *(
-        DemoPosting(days, USAGE, amount)
-        for days, amount in (
-            (320, "13.05"), (290, "12.60"), (260, "10.95"), (230, "13.70"), (200, "11.25"),
-            (170, "12.85"), (140, "13.65"),
-        )
-    ),
-    # The first purchase expires about 65 days ago with 23.60 left.
-    DemoPosting(50, USAGE, "38.75"),
-    DemoPosting(30, USAGE, "29.10"),
-    DemoPosting(10, USAGE, "23.75"),
+    DemoFunding(430, OrderKind.PURCHASE, "50.00"),  # spent before it expired
+    DemoFunding(345, OrderKind.TOP_UP, "50.00"),  # expires in about 20 days
 )
 
-SCENARIOS: dict[str, tuple[DemoPosting, ...]] = {"contoso": _CONTOSO, "fabrikam": _FABRIKAM}
+SCENARIOS: dict[str, tuple[DemoFunding, ...]] = {"contoso": _CONTOSO, "fabrikam": _FABRIKAM}
 NO_CREDITS_SCENARIOS = frozenset({"northwind"})
 
 RECHARGE_SETTINGS: dict[str, dict[str, object]] = {
@@ -109,11 +74,11 @@ RECHARGE_SETTINGS: dict[str, dict[str, object]] = {
     },
 }
 
-_FUNDING_MEMO = {
-    FundSource.PURCHASE: "Communications Credits purchase",
-    FundSource.TOP_UP: "Funds added manually",
-    FundSource.AUTO_RECHARGE: "Auto-recharge: the balance fell below the trigger amount",
-}
+def history_days(scenario: str) -> int:
+    """How many days the scenario's history goes back (its first order): the calls cover
+    them all."""
+    postings = SCENARIOS.get(scenario, ())
+    return max((posting.days_ago for posting in postings), default=0)
 
 
 def seed_credit_history(
@@ -125,10 +90,11 @@ def seed_credit_history(
     before_posting: Callable[[CreditAccount, datetime], None] | None = None,
 ) -> CreditAccount | None:
     """Give ``tenant`` the credit history of ``scenario``; idempotent. Returns the account
-    (None for a scenario without credits). ``acting_user`` is recorded on the purchases and
-    top-ups (an admin of the tenant); usage, recharges and expiries are the system's.
+    (None for a scenario without credits). The orders are paid with the tenant's card
+    (``credits.demo.payments`` saves it first) and placed by ``acting_user`` (an admin of
+    the tenant); expiries are the system's.
 
-    ``before_posting(account, at)`` runs before each posting and once more with ``now``:
+    ``before_posting(account, at)`` runs before each order and once more with ``now``:
     the demo's call history uses it to charge the calls that ended by ``at``, so every
     entry stays in time order."""
     if scenario in NO_CREDITS_SCENARIOS:
@@ -139,6 +105,9 @@ def seed_credit_history(
         known = ", ".join(sorted([*SCENARIOS, *NO_CREDITS_SCENARIOS]))
         message = f"Unknown credits demo scenario {scenario!r}; use one of {known}."
         raise ValueError(message) from None
+    card = paying_card(tenant)
+    if card is None:
+        raise ValueError(f"{tenant.name} has no saved card to pay its demo orders with.")
 
     account = credit_account_open(tenant=tenant, acting_user=acting_user)
     for index, posting in enumerate(postings):
@@ -146,32 +115,17 @@ def seed_credit_history(
         if before_posting is not None:
             before_posting(account, at)
         _expire_through(account, at)
-        _post(account, posting, at=at, key=f"demo:{scenario}:{index}", acting_user=acting_user)
+        demo_order(
+            tenant=tenant, kind=posting.kind, amount=Decimal(posting.amount), card=card,
+            at=at, key=f"demo:{scenario}:{index}", acting_user=acting_user,
+        )
+        account.refresh_from_db()  # the order added the funds
     if before_posting is not None:
         before_posting(account, now)
     _expire_through(account, now)
     CreditAccount.objects.filter(pk=account.pk).update(**RECHARGE_SETTINGS[scenario])
     account.refresh_from_db()
     return account
-
-
-def _post(
-    account: CreditAccount, posting: DemoPosting, *, at: datetime, key: str,
-    acting_user: User | None,
-) -> LedgerEntry:
-    amount = Decimal(posting.amount)
-    reference = {"reference_type": "demo", "reference_id": key.removeprefix("demo:")}
-    if posting.kind == USAGE:
-        return ledger.usage_charge(
-            account=account, amount=amount, currency=account.currency, idempotency_key=key,
-            memo=f"PSTN usage to {at:%d %B %Y} (demo)", at=at, **reference,
-        )
-    by_admin = posting.kind != FundSource.AUTO_RECHARGE
-    return ledger.funds_add(
-        account=account, amount=amount, currency=account.currency, source=posting.kind,
-        idempotency_key=key, acting_user=acting_user if by_admin else None,
-        memo=_FUNDING_MEMO[posting.kind], at=at, **reference,
-    )
 
 
 def _expire_through(account: CreditAccount, at: datetime) -> None:

@@ -1,7 +1,9 @@
 """Payment methods of the demo tenants (README, "Demo sign-ins"), through the payment services.
 
-``seed_demo`` calls ``seed_payment_demo`` once per demo tenant, after its credit history.
-Idempotent: a card or agreement already there is kept as it is.
+``seed_demo`` calls ``seed_payment_demo`` once per demo tenant, before its credit history:
+the history's orders are paid with ``paying_card`` (the set-up purchase makes it the card
+that pays for the subscription). Idempotent: a card or agreement already there is kept as
+it is.
 
 - **contoso**: a saved Visa 4242 (the default, paying for auto-recharge) and a
   Mastercard 4444.
@@ -76,6 +78,17 @@ def _pays_with(tenant: Tenant, acting_user: User | None, card: PaymentMethod) ->
     billing_profile_write(
         account=account, acting_user=acting_user, payment_type=PaymentType.CARD, card=card
     )
+
+
+def paying_card(tenant: Tenant) -> PaymentMethod | None:
+    """The card that pays for ``tenant``'s credits: its billing profile's, or else the
+    first card the demo saved."""
+    account = credit_account_for_tenant(tenant)
+    if account is not None:
+        profile = BillingProfile.objects.filter(account=account).select_related("card").first()
+        if profile is not None and profile.card is not None:
+            return profile.card
+    return PaymentMethod.objects.for_tenant(tenant).saved().order_by("pk").first()
 
 
 DEMO_CREDIT_LIMIT = Decimal("5000")

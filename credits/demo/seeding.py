@@ -65,6 +65,8 @@ class CreditsDemo:
         sample_rates_load()
         for tenant in result.tenants:
             billing = User.objects.filter(tenant=tenant, username__startswith="billing@").first()
+            # The cards first: the history's orders are paid with them.
+            seed_payment_demo(tenant=tenant, scenario=tenant.slug, now=now, acting_user=billing)
             history = call_history_prepare(tenant=tenant, scenario=tenant.slug, now=now)
             bulk = None
             if calls and tenant.slug == BULK_TENANT:
@@ -83,7 +85,6 @@ class CreditsDemo:
             )
             if bulk is not None:
                 _bulk_report(tenant, bulk, time.perf_counter() - started, write, warn)
-            seed_payment_demo(tenant=tenant, scenario=tenant.slug, now=now, acting_user=billing)
             recharge = demo_recharge_crossing(tenant=tenant, now=now)
             if recharge is not None:
                 status = recharge.get_status_display()

@@ -368,22 +368,29 @@ def gateway_key(order: Order) -> str:
     return f"order:{order.pk}"
 
 
-def order_pay(order: Order, *, gateway: PaymentGateway | None = None) -> Order:
+def order_pay(
+    order: Order, *, gateway: PaymentGateway | None = None, at: datetime | None = None
+) -> Order:
     """Pay a *pending* order through the gateway, keyed by the order (a retry charges
     once), then complete it (the ledger adds the funds) or mark it failed and raise
     ``PaymentDeclined``. Invoice and Enterprise Agreement orders complete at once. An
     order that is no longer pending is returned as it stands.
+
+    ``at`` pays and completes it as of that moment instead of now (the demo's history of
+    backdated orders): the card is charged as of that day, the funds and the completion
+    are dated then. It must not be earlier than the account's latest entry.
 
     When the gateway doesn't answer (``GatewayUnavailable``, or any other error it
     raises) the charge may or may not have happened: the order stays pending with a note
     and ``PaymentPending`` is raised; ``order_retry`` or ``order_reconcile`` settle it."""
     gateway = gateway or _default_gateway()
     if order.payment_type != PaymentType.CARD:
-        completed = _complete(order, charge_id="")
+        completed = _complete(order, charge_id="", at=at)
         if completed.failed:  # an invoice beyond the credit line: refused like a card
             raise _declined(completed)
         return completed
     card = order.payment_method
+    dated = {"today": at.date()} if at is not None else {}
     try:
         result = gateway.charge(
             card=SavedCard(token=card.gateway_token, exp_month=card.exp_month,
@@ -392,6 +399,7 @@ def order_pay(order: Order, *, gateway: PaymentGateway | None = None) -> Order:
             currency=order.currency,
             idempotency_key=gateway_key(order),
             description=f"Communications Credits {order.number}",
+            **dated,
         )
     except CardError as error:
         result = ChargeResult(
@@ -409,7 +417,7 @@ def order_pay(order: Order, *, gateway: PaymentGateway | None = None) -> Order:
     if not result.succeeded:
         failed = _fail(order, result)
         raise _declined(failed)
-    return _complete(order, charge_id=result.charge_id)
+    return _complete(order, charge_id=result.charge_id, at=at)
 
 
 def _gateway_silent(error: Exception) -> str:
@@ -579,7 +587,10 @@ def _lock_pending(order: Order) -> Order | None:
     return locked if locked.status == OrderStatus.PENDING else None
 
 
-def _complete(order: Order, *, charge_id: str, checked_at: datetime | None = None) -> Order:
+def _complete(
+    order: Order, *, charge_id: str, checked_at: datetime | None = None,
+    at: datetime | None = None,
+) -> Order:
     with transaction.atomic():
         if order.payment_type == PaymentType.INVOICE:
             # The credit line: a tenant's invoice orders complete one at a time.
@@ -614,12 +625,12 @@ def _complete(order: Order, *, charge_id: str, checked_at: datetime | None = Non
             account=account, amount=locked.amount, currency=locked.currency,
             source=FUND_SOURCE[locked.kind], idempotency_key=gateway_key(locked),
             acting_user=actor, reference_type="order", reference_id=str(locked.pk),
-            memo=f"{MEMO[locked.kind]} ({locked.number})",
+            memo=f"{MEMO[locked.kind]} ({locked.number})", at=at,
         )
         locked.status = OrderStatus.SUCCEEDED
         locked.ledger_entry = entry
         locked.gateway_charge_id = charge_id
-        locked.completed_at = timezone.now()
+        locked.completed_at = at or timezone.now()
         locked.reconcile_note = ""
         locked.last_reconciled_at = checked_at or locked.last_reconciled_at
         locked.save(update_fields=[

@@ -211,13 +211,14 @@ def test_an_agreement_billed_in_another_region_is_refused_with_nothing_written(
     assert counts() == before
 
 
-def test_an_agreement_needs_volume_licensing_its_po_number_and_the_same_tenant(
+def test_an_agreement_needs_volume_licensing_a_valid_po_number_if_any_and_the_same_tenant(
     tenant, other_tenant, billing_admin
 ):
     ea = agreement(tenant, "61234567", "US")
     others = agreement(other_tenant, "62345678", "US")
     before = counts()
-    ea_payment = Payment(type=PaymentType.ENTERPRISE_AGREEMENT, enterprise_agreement=ea)
+    ea_payment = Payment(type=PaymentType.ENTERPRISE_AGREEMENT, enterprise_agreement=ea,
+                         po_number="PO;1")
     with pytest.raises(Exception, match="PO"):
         set_up(tenant, billing_admin, payment=ea_payment)
     with pytest.raises(PaymentMethodUnavailable):
@@ -450,7 +451,7 @@ def test_a_pending_order_left_by_a_crash_is_completed_on_retry_without_a_second_
 ):
     """The charge succeeded, then the process died before the order was completed."""
     from credits.billing.services import orders
-    def crash(order, *, charge_id):
+    def crash(order, *, charge_id, at=None):
         raise RuntimeError("the worker died")
 
     key = token()
@@ -500,7 +501,7 @@ def test_a_set_up_abandoned_by_a_crash_is_finished_before_a_new_one(
     from django.utils import timezone
 
     from credits.billing.services import orders
-    def crash(order, *, charge_id):
+    def crash(order, *, charge_id, at=None):
         raise RuntimeError("the worker died")
 
     monkeypatch.setattr(orders, "_complete", crash)

@@ -1,50 +1,77 @@
-"""The demo tenants' credit history (README, "Demo sign-ins"), as seed_demo creates it."""
+"""The demo tenants' credit history (README, "Demo sign-ins"), as seed_demo creates it:
+every funding an order paid with the tenant's card, backdated to its day. (The calls,
+the usage charges, are tested in test_demo_calls.py; here the history has none, so
+the first lot expires whole.)"""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from accounts.models import AdminRole
+from credits.billing.selectors.bills import statements
 from credits.demo.history import seed_credit_history
+from credits.demo.payments import seed_payment_demo
 from credits.ledger import services as ledger
 from credits.ledger.verification import account_verify
-from credits.models import CreditAccount, EntryKind, FundLot, FundSource, LedgerEntry
-from tests.accounts.factories import AdminFactory, TenantFactory
+from credits.models import (
+    BillingProfile,
+    CreditAccount,
+    EntryKind,
+    FundLot,
+    LedgerEntry,
+    Order,
+    OrderKind,
+    OrderStatus,
+)
+from tests.accounts.factories import TenantFactory
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def contoso(tenant):
-    return tenant
+def seed(tenant, scenario, now=NOW, acting_user=None):
+    seed_payment_demo(tenant=tenant, scenario=scenario, now=now, acting_user=acting_user)
+    return seed_credit_history(tenant=tenant, scenario=scenario, now=now,
+                               acting_user=acting_user)
 
 
-@pytest.fixture
-def fabrikam(other_tenant):
-    return other_tenant
+def test_contoso_is_funded_by_orders_paid_with_its_visa(tenant, billing_admin):
+    account = seed(tenant, "contoso", acting_user=billing_admin)
 
-
-def test_contoso_has_a_healthy_balance_with_auto_recharge(contoso, billing_admin):
-    account = seed_credit_history(
-        tenant=contoso, scenario="contoso", now=NOW, acting_user=billing_admin
-    )
-
-    assert account.currency == "USD"
-    assert account.balance == Decimal("281.45") == ledger.balance_at(account=account, at=NOW)
-    assert account.auto_recharge_enabled
+    assert account.currency == "USD" and account.auto_recharge_enabled
     assert (account.recharge_amount, account.recharge_trigger) == (Decimal(100), Decimal(25))
-    sources = set(account.lots.values_list("source", flat=True))
-    assert sources == {FundSource.PURCHASE, FundSource.TOP_UP, FundSource.AUTO_RECHARGE}
-    first = account.entries.filter(created_at__lte=NOW - timedelta(days=330)).count()
-    assert first >= 3  # fundings and usage across the past year
+    orders = Order.objects.filter(tenant=tenant).order_by("created_at")
+    assert [(o.kind, o.amount, o.status) for o in orders] == [
+        (OrderKind.PURCHASE, Decimal("300.00"), OrderStatus.SUCCEEDED),
+        (OrderKind.TOP_UP, Decimal("150.00"), OrderStatus.SUCCEEDED),
+        (OrderKind.TOP_UP, Decimal("250.00"), OrderStatus.SUCCEEDED),
+    ]
+    for order, days in zip(orders, (400, 240, 5), strict=True):
+        assert (NOW - order.completed_at).days in (days - 1, days)
+        assert order.ledger_entry.created_at == order.completed_at == order.created_at
+        assert order.placed_by == billing_admin
+        assert order.payment_method.last4 == "4242"
+    profile = BillingProfile.objects.get(account=account)
+    assert profile.card.last4 == "4242"  # the set-up purchase made it the paying card
+    # No calls here: the set-up purchase expired whole, 12 months after it.
+    assert account.balance == Decimal("400.00") == ledger.balance_at(account=account, at=NOW)
+    assert not LedgerEntry.objects.filter(reference_type="demo").exists()
     assert account_verify(account, at=NOW) == []
 
 
-@pytest.mark.parametrize(("scenario", "left"), [("contoso", "70.00"), ("fabrikam", "23.60")])
+def test_each_order_is_in_its_months_statement(tenant):
+    seed(tenant, "contoso")
+    listed = {s.month: s.total for s in statements(tenant)[0:20]}
+    months = {}
+    for order in Order.objects.filter(tenant=tenant):
+        month = order.completed_at.date().replace(day=1)
+        months[month] = months.get(month, 0) + order.amount
+    assert listed == months
+
+
+@pytest.mark.parametrize(("scenario", "left"), [("contoso", "300.00"), ("fabrikam", "50.00")])
 def test_one_lot_already_expired_with_its_expiry_entry(tenant, other_tenant, scenario, left):
     target = tenant if scenario == "contoso" else other_tenant
-    account = seed_credit_history(tenant=target, scenario=scenario, now=NOW)
+    account = seed(target, scenario)
 
     expiry = account.entries.get(kind=EntryKind.EXPIRY)
     assert expiry.amount == -Decimal(left)
@@ -52,55 +79,50 @@ def test_one_lot_already_expired_with_its_expiry_entry(tenant, other_tenant, sce
     assert expiry.lot.remaining == 0
 
 
-def test_fabrikam_is_near_zero_with_funds_expiring_within_30_days(fabrikam):
-    account = seed_credit_history(tenant=fabrikam, scenario="fabrikam", now=NOW)
+def test_fabrikam_buys_once_at_a_time_and_a_lot_expires_within_30_days(other_tenant):
+    account = seed(other_tenant, "fabrikam")
 
-    assert account.currency == "GBP"
-    assert account.balance == Decimal("8.40")
-    assert not account.auto_recharge_enabled
+    assert account.currency == "GBP" and not account.auto_recharge_enabled
     expiring = FundLot.objects.for_account(account).expiring(timedelta(days=30), NOW)
-    assert [(lot.remaining, lot.source) for lot in expiring] == [
-        (Decimal("8.40"), FundSource.PURCHASE)
-    ]
-    assert not account.lots.exclude(source=FundSource.PURCHASE).exists()  # one-time only
+    assert [lot.remaining for lot in expiring] == [Decimal("50.00")]
+    assert not Order.objects.filter(tenant=other_tenant, kind=OrderKind.AUTO_RECHARGE).exists()
+    # Paid with the Visa that has expired since: valid on the days of the orders.
+    assert set(Order.objects.filter(tenant=other_tenant).values_list("status", flat=True)) == {
+        OrderStatus.SUCCEEDED
+    }
     assert account_verify(account, at=NOW) == []
 
 
 def test_northwind_has_no_credit_account(db):
     northwind = TenantFactory(name="Northwind Traders", slug="northwind", country="DE",
                               currency="EUR")
-    assert seed_credit_history(tenant=northwind, scenario="northwind", now=NOW) is None
+    assert seed(northwind, "northwind") is None
     assert not CreditAccount.objects.filter(tenant=northwind).exists()
 
 
-def test_seeding_twice_adds_nothing(contoso, fabrikam):
-    admin = AdminFactory(tenant=contoso, roles=[AdminRole.BILLING_ADMIN])
-    for tenant, scenario in ((contoso, "contoso"), (fabrikam, "fabrikam")):
-        seed_credit_history(tenant=tenant, scenario=scenario, now=NOW, acting_user=admin
-                            if tenant == contoso else None)
-    before = (LedgerEntry.objects.count(), FundLot.objects.count())
-
-    for tenant, scenario in ((contoso, "contoso"), (fabrikam, "fabrikam")):
-        seed_credit_history(tenant=tenant, scenario=scenario, now=NOW)
-
-    assert (LedgerEntry.objects.count(), FundLot.objects.count()) == before
+def test_a_tenant_without_a_card_is_refused_before_anything_is_written(tenant):
+    with pytest.raises(ValueError, match="no saved card"):
+        seed_credit_history(tenant=tenant, scenario="contoso", now=NOW)
+    assert not Order.objects.exists() and not LedgerEntry.objects.exists()
 
 
-def test_seeding_again_a_day_later_replays_the_history(contoso):
-    seed_credit_history(tenant=contoso, scenario="contoso", now=NOW)
+def test_seeding_twice_adds_nothing(tenant, other_tenant):
+    for target, scenario in ((tenant, "contoso"), (other_tenant, "fabrikam")):
+        seed(target, scenario)
+    before = (LedgerEntry.objects.count(), FundLot.objects.count(), Order.objects.count())
+
+    for target, scenario in ((tenant, "contoso"), (other_tenant, "fabrikam")):
+        seed(target, scenario)
+
+    assert (LedgerEntry.objects.count(), FundLot.objects.count(), Order.objects.count()) == before
+
+
+def test_seeding_again_a_day_later_replays_the_history(tenant):
+    seed(tenant, "contoso")
     count = LedgerEntry.objects.count()
-    account = seed_credit_history(tenant=contoso, scenario="contoso", now=NOW + timedelta(days=1))
+    account = seed(tenant, "contoso", now=NOW + timedelta(days=1))
     assert LedgerEntry.objects.count() == count
     assert account_verify(account, at=NOW + timedelta(days=1)) == []
-
-
-def test_purchases_record_the_acting_admin_and_recharges_the_system(contoso, billing_admin):
-    account = seed_credit_history(
-        tenant=contoso, scenario="contoso", now=NOW, acting_user=billing_admin
-    )
-    purchase = account.entries.filter(kind=EntryKind.PURCHASE).first()
-    recharge = account.entries.get(kind=EntryKind.RECHARGE)
-    assert (purchase.acting_user, recharge.acting_user) == (billing_admin, None)
 
 
 def test_unknown_scenario_is_an_error(tenant):
@@ -118,11 +140,11 @@ def test_unknown_scenario_is_an_error(tenant):
     ],
 )
 def test_the_story_holds_whatever_day_the_demo_is_seeded(tenant, other_tenant, now):
-    contoso = seed_credit_history(tenant=tenant, scenario="contoso", now=now)
-    fabrikam = seed_credit_history(tenant=other_tenant, scenario="fabrikam", now=now)
+    contoso = seed(tenant, "contoso", now=now)
+    fabrikam = seed(other_tenant, "fabrikam", now=now)
 
-    assert contoso.balance == Decimal("281.45")
-    assert fabrikam.balance == Decimal("8.40")
+    assert contoso.balance == Decimal("400.00")
+    assert fabrikam.balance == Decimal("50.00")
     for account in (contoso, fabrikam):
         assert account.entries.filter(kind=EntryKind.EXPIRY).count() == 1
         assert ledger.balance_at(account=account, at=now) == account.balance

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from credits.demo.bulk_calls import DAYS, MAX_CALLS, bulk_days, calls_per_day
 from credits.ledger.verification import account_verify
-from credits.models import CallRecord, CreditAccount, LedgerEntry
+from credits.models import CallRecord, CreditAccount, LedgerEntry, Order, OrderKind, OrderStatus
 
 
 def _noon() -> datetime:
@@ -63,11 +63,14 @@ def test_seed_demo_calls_gives_contoso_n_charged_calls_over_a_year_once():
     for call in seeded.filter(charge__gt=0).select_related("entry")[:50]:
         assert call.entry.created_at == call.end_time
         assert call.entry.idempotency_key == f"usage:{call.usage_id}"
-    # Funded by one demo purchase a month, each before that month's calls.
-    purchases = LedgerEntry.objects.filter(idempotency_key__startswith="demo:contoso:calls:")
-    assert 1 <= purchases.count() <= 13
-    for purchase in purchases:
-        month = purchase.created_at
+    # Funded by one Add funds order a month, each before that month's calls, listed in
+    # its month's statement.
+    orders = Order.objects.filter(idempotency_key__startswith="demo:contoso:calls:")
+    assert 1 <= orders.count() <= 13
+    for order in orders.select_related("ledger_entry"):
+        assert order.status == OrderStatus.SUCCEEDED and order.kind == OrderKind.TOP_UP
+        month = order.completed_at
+        assert order.ledger_entry.created_at == month
         assert month.day == 1 or month.date() == min(days)
     for account in CreditAccount.objects.all():
         assert account_verify(account) == []

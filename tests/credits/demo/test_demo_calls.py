@@ -10,8 +10,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from credits.demo.calls import CALL_DAYS, call_history_prepare
-from credits.demo.history import seed_credit_history
+from credits.demo.calls import call_history_prepare
+from credits.demo.history import history_days, seed_credit_history
+from credits.demo.payments import seed_payment_demo
 from credits.ledger.verification import account_verify
 from credits.models import (
     CallRecord,
@@ -25,6 +26,7 @@ from credits.models import (
     Rate,
     TollFreeNumber,
 )
+from credits.usage.telephony.records import calls_kept_since
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
@@ -48,7 +50,8 @@ def test_seed_demo_twice_gives_call_history_and_a_clean_ledger(
     assert (CallRecord.objects.count(), LedgerEntry.objects.count()) == counts
     contoso = CallRecord.objects.filter(tenant__slug="contoso")
     fabrikam = CallRecord.objects.filter(tenant__slug="fabrikam")
-    assert 1000 <= contoso.count() <= 4000 and 200 <= fabrikam.count() <= 1500
+    # Calls over the whole credit history (about 13 months), the only usage charges.
+    assert 6000 <= contoso.count() <= 14000 and 1500 <= fabrikam.count() <= 6000
     assert not CallRecord.objects.filter(tenant__slug="northwind").exists()
     assert contoso.filter(capability="MCOPSTNPP").exists()
     assert contoso.filter(capability="MCOPSTN1").exists()
@@ -82,6 +85,7 @@ def test_calls_are_charged_at_their_end_in_time_order_with_the_fundings(tenant, 
         person(target, "caller", "MCOPSTNC", "MCOPSTN1", "MCOEV",
                location=target.country)
         UserFactory(tenant=target)
+        seed_payment_demo(tenant=target, scenario=slug, now=NOW)
         history = call_history_prepare(tenant=target, scenario=slug, now=NOW)
         account = seed_credit_history(tenant=target, scenario=slug, now=NOW,
                                       before_posting=history)
@@ -90,7 +94,10 @@ def test_calls_are_charged_at_their_end_in_time_order_with_the_fundings(tenant, 
         calls = CallRecord.objects.filter(tenant=target)
         assert calls.count() == history.result.imported > 0
         days = {moment.date() for moment in calls.values_list("start_time", flat=True)}
-        assert min(days) == NOW.date() - timedelta(days=CALL_DAYS)  # months of history
+        # Calls since the first order, within the 13 months the import keeps.
+        first = max(NOW.date() - timedelta(days=history_days(slug)),
+                    calls_kept_since(NOW).date() + timedelta(days=1))
+        assert min(days) == first
         assert max(days) == NOW.date() - timedelta(days=1)
         for charged in calls.filter(charge__gt=0).select_related("entry")[:20]:
             assert charged.entry.created_at == charged.end_time

@@ -256,6 +256,8 @@ PASSWORD_RESET = {"accounts:password_reset", "accounts:password_reset_done",
                   "accounts:password_reset_confirm", "accounts:password_reset_complete"}
 LANGUAGE = {"set_language", "javascript-catalog"}
 API = {"credits:api_usage", "credits:api_calls_authorize"}
+# Microsoft Graph's getPstnCalls: GET with a bearer token that has the usage:read scope.
+GRAPH = {"credits:graph_pstn_calls"}
 HEALTH = {"healthz"}  # for load balancers: no sign-in (tests/config/test_operations.py)
 BACKOFFICE = "admin"  # every URL in the namespace: platform staff only
 
@@ -274,7 +276,9 @@ def site_urls(patterns=None, prefix: str = "", namespace: str = ""):
 
 def test_every_url_has_guard_expectations():
     names = {name for name, _, _ in site_urls() if not name.startswith(f"{BACKOFFICE}:")}
-    assert names == set(PAGES) | SIGN_IN | SIGNED_IN | PASSWORD_RESET | LANGUAGE | API | HEALTH
+    assert names == (
+        set(PAGES) | SIGN_IN | SIGNED_IN | PASSWORD_RESET | LANGUAGE | API | GRAPH | HEALTH
+    )
 
 
 # --- the console pages ---------------------------------------------------------------
@@ -471,6 +475,27 @@ def test_the_api_takes_only_post_with_this_tenants_bearer_token(client, people, 
     for method in ("GET", "PUT", "PATCH", "DELETE"):
         response = getattr(client, method.lower())(url, headers={"Authorization": f"Bearer {own}"})
         assert (response.status_code, response["Allow"]) == (405, "POST"), method
+
+
+def test_graphs_get_pstn_calls_takes_only_get_with_a_reading_token(client, people):
+    url = reverse("credits:graph_pstn_calls",
+                  kwargs={"parameters": "fromDateTime=2026-01-01,toDateTime=2026-01-02"})
+    reader = api_token_create(tenant=people.contoso, name="Script", scopes=["usage:read"])[1]
+    importer = api_token_create(tenant=people.contoso, name="PBX")[1]
+    people.sign_in(client, people.insider)  # a console session is no API token
+
+    for header in (None, "Bearer ccu_unknown"):
+        headers = {"Authorization": header} if header else {}
+        response = client.get(url, headers=headers)
+        assert response.status_code == 401, header
+        assert response.json()["error"]["code"] == "InvalidAuthenticationToken"
+    assert client.get(url, headers={"Authorization": f"Bearer {importer}"}).status_code == 403
+    assert client.get(url, headers={"Authorization": f"Bearer {reader}"}).status_code == 200
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        response = getattr(client, method.lower())(
+            url, headers={"Authorization": f"Bearer {reader}"}
+        )
+        assert (response.status_code, response["Allow"]) == (405, "GET"), method
 
 
 # --- the backoffice: platform staff only ------------------------------------------------

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.backoffice import BackofficeAuditMixin
 from credits.common.admin import ReadOnlyAdminMixin
+from credits.usage.choices import ApiScope
 from credits.usage.models.api import ApiToken
 from credits.usage.models.calls import CallDaySummary, CallRecord, MinutePool, TollFreeNumber
 from credits.usage.models.rates import Rate
@@ -104,20 +105,30 @@ def revoke_tokens(modeladmin, request, queryset) -> None:
 @admin.register(ApiToken)
 class ApiTokenAdmin(BackofficeAuditMixin, admin.ModelAdmin):
     """Tokens are created with ``manage.py create_api_token`` (the secret is shown there,
-    once). The backoffice shows which exist and revokes them; never a secret or a hash."""
+    once, and the scopes are chosen there). The backoffice shows which exist and what each
+    may do, and revokes them; never a secret or a hash."""
 
-    list_display = ("prefix_display", "name", "tenant", "created_at", "last_used_at", "revoked_at")
-    list_filter = ("revoked_at",)
+    list_display = ("prefix_display", "name", "tenant", "scopes_display", "created_at",
+                    "last_used_at", "revoked_at")
+    list_filter = ("revoked_at", "scopes")
     search_fields = ("prefix", "name", "tenant__slug", "tenant__name")
     list_select_related = ("tenant",)
-    fields = ("tenant", "name", "prefix_display", "created_by", "created_at", "last_used_at",
-              "revoked_at")
+    fields = ("tenant", "name", "prefix_display", "scopes_display", "created_by", "created_at",
+              "last_used_at", "revoked_at")
     readonly_fields = fields
     actions = (revoke_tokens,)
 
     @admin.display(description=_("token"), ordering="prefix")
     def prefix_display(self, token: ApiToken) -> str:
         return f"{token.prefix}…"
+
+    @admin.display(description=_("scopes"), ordering="scopes")
+    def scopes_display(self, token: ApiToken) -> str:
+        """Each scope's name and what it allows: "usage:read (Read call records)"."""
+        labels = dict(ApiScope.choices)
+        return ", ".join(
+            f"{scope} ({labels.get(scope, scope)})" for scope in token.scope_list
+        ) or _("none")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

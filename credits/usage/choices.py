@@ -81,3 +81,15 @@ class NumberType(models.TextChoices):
     MOBILE = "mobile", _("Mobile")
     TOLL_FREE_INBOUND = "toll_free_inbound", _("Toll-free inbound")
     PREMIUM = "premium", _("Premium")
+
+
+class ApiScope(models.TextChoices):
+    """What an API token may do (README, "Calls: rates, rating and the usage API")."""
+
+    IMPORT = "usage:import", _("Import call records")
+    READ = "usage:read", _("Read call records")
+    AUTHORIZE = "calls:authorize", _("Authorize calls")
+
+
+# What a token could do before tokens had scopes, and what one gets unless told otherwise.
+DEFAULT_API_SCOPES = (ApiScope.IMPORT, ApiScope.AUTHORIZE)

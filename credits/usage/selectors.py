@@ -1,4 +1,5 @@
-"""Reads for rating, authorization and the Rates page: batched, never one query per call.
+"""Reads for rating, authorization, the Rates page and Graph's getPstnCalls: batched,
+never one query per call.
 
 ``rating_context_load`` reads what rating a set of calls needs in a fixed number of
 queries (subscribers and their licenses, toll-free numbers, rates, pool sizes);
@@ -9,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from accounts.batching import in_batches
 from accounts.countries import country_name
@@ -20,7 +21,7 @@ from accounts.models import LicenseAssignment, Product, Tenant, User
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.selectors import credit_account_for_tenant
 from credits.usage.choices import NumberType
-from credits.usage.models.calls import MinutePool, TollFreeNumber
+from credits.usage.models.calls import CallRecord, MinutePool, TollFreeNumber
 from credits.usage.models.rates import Rate
 from credits.usage.telephony.pools import (
     CALLING_PLANS,
@@ -242,3 +243,37 @@ def rates_in_effect(*, currency: str, day: date, search: str = "") -> list[Count
         result.append(CountryRates(country=country, name=name, prices=prices))
     result.sort(key=lambda row: row.name.casefold())
     return result
+
+
+# What a pstnCallLogRow needs of a call (credits.usage.telephony.graph.graph_row).
+PSTN_CALL_FIELDS = (
+    "id", "usage_id", "call_id", "conference_id", "aad_object_id", "upn", "user_display_name",
+    "start_time", "end_time", "duration_seconds", "charge", "connection_fee", "call_type",
+    "currency", "destination_number", "caller_id", "user_location", "reach",
+    "destination_dialed", "capability", "number_type",
+)
+
+
+def pstn_calls_page(
+    *,
+    tenant: Tenant,
+    start: datetime,
+    end: datetime,
+    after: tuple[datetime, int] | None,
+    size: int,
+) -> list[dict[str, object]]:
+    """Up to ``size + 1`` of ``tenant``'s calls that started from ``start`` to ``end`` (both
+    included), in (start time, id) order, after the call ``after`` names: a keyset page
+    (one query served by the (tenant, start_time) index, never an OFFSET, so every page
+    costs the same however deep). The extra row says whether another page follows.
+    ``user_object_id`` is the directory user's object ID."""
+    calls = CallRecord.objects.for_tenant(tenant).filter(
+        start_time__gte=start, start_time__lte=end
+    )
+    if after is not None:
+        moment, pk = after
+        calls = calls.filter(Q(start_time__gt=moment) | Q(start_time=moment, id__gt=pk))
+    return list(
+        calls.order_by("start_time", "id")
+        .values(*PSTN_CALL_FIELDS, user_object_id=F("user__object_id"))[: size + 1]
+    )

@@ -1,16 +1,27 @@
-"""``manage.py import_usage --tenant SLUG FILE.csv``: import call records (docs/file-formats.md)."""
+"""``manage.py import_usage --tenant SLUG FILE.csv``: import call records (docs/file-formats.md).
+
+``--format graph`` reads a Microsoft Graph ``getPstnCalls`` page (``{"value": [...]}``) or
+a list of ``pstnCallLogRow`` objects (JSON) instead of the CSV."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from accounts.models import Tenant
 from credits.exceptions import CreditsError, UsageInvalid
 from credits.usage.choices import UsageSource
-from credits.usage.services.imports import CHUNK_SIZE, ChargeAt, UsageImported, usage_import_csv
+from credits.usage.services.imports import (
+    CHUNK_SIZE,
+    ChargeAt,
+    UsageImported,
+    usage_import_csv,
+    usage_import_graph,
+)
 
 
 def summary_lines(result: UsageImported) -> list[str]:
@@ -24,17 +35,39 @@ def summary_lines(result: UsageImported) -> list[str]:
     ]
 
 
+def _json(file: str, text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CommandError(
+            gettext("%(file)s: not JSON: %(error)s (line %(line)s, column %(column)s).")
+            % {"file": file, "error": error.msg, "line": error.lineno, "column": error.colno}
+        ) from None
+    except RecursionError:
+        raise CommandError(
+            gettext("%(file)s: nests arrays or objects too deeply.") % {"file": file}
+        ) from None
+
+
 class Command(BaseCommand):
     help = (
-        "Import a call-record CSV (the PSTN usage report's header) for a tenant: rate each "
-        "call, draw from the minute pools and charge credits. Idempotent by UsageId; bad "
-        "rows are reported by line and the good ones go in. Exit status 1 when any row was "
-        "rejected or conflicted."
+        "Import a call-record CSV (the PSTN usage report's header), or with --format graph "
+        "a Microsoft Graph getPstnCalls page, for a tenant: rate each call, draw from the "
+        "minute pools and charge credits. Idempotent by UsageId (Graph's id); bad rows are "
+        "reported by line (Graph's by index) and the good ones go in. Exit status 1 when any "
+        "row was rejected or conflicted."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--tenant", required=True, metavar="SLUG")
         parser.add_argument("file", help="The call-record CSV (UTF-8), or - for stdin.")
+        parser.add_argument(
+            "--format", choices=("csv", "graph"), default="csv", dest="shape",
+            help=gettext(
+                "csv: the call-record CSV (default); graph: a Microsoft Graph getPstnCalls "
+                "page or a JSON list of pstnCallLogRow objects, idempotent by id."
+            ),
+        )
         parser.add_argument(
             "--charge-at", choices=[c.value for c in ChargeAt], default=ChargeAt.IMPORT,
             help="When charges take effect: at import (default) or at each call's end "
@@ -45,7 +78,10 @@ class Command(BaseCommand):
             help=f"Records per transaction (default {CHUNK_SIZE}).",
         )
 
-    def handle(self, *args, tenant: str, file: str, charge_at: str, chunk_size: int, **options):
+    def handle(
+        self, *args, tenant: str, file: str, charge_at: str, chunk_size: int, shape: str,
+        **options,
+    ):
         found = Tenant.objects.filter(slug=tenant).first()
         if found is None:
             raise CommandError(f"No tenant with the slug {tenant!r}.")
@@ -58,10 +94,16 @@ class Command(BaseCommand):
         except UnicodeDecodeError:
             raise CommandError(f"{file}: not UTF-8 text.") from None
         try:
-            result = usage_import_csv(
-                tenant=found, text=text, source=UsageSource.FILE,
-                charge_at=ChargeAt(charge_at), chunk_size=chunk_size,
-            )
+            if shape == "graph":
+                result = usage_import_graph(
+                    tenant=found, payload=_json(file, text), source=UsageSource.FILE,
+                    charge_at=ChargeAt(charge_at), chunk_size=chunk_size,
+                )
+            else:
+                result = usage_import_csv(
+                    tenant=found, text=text, source=UsageSource.FILE,
+                    charge_at=ChargeAt(charge_at), chunk_size=chunk_size,
+                )
         except UsageInvalid as error:
             raise CommandError(f"{file}: {error.message} Nothing was imported.") from None
         except CreditsError as error:

@@ -8,6 +8,20 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from credits.usage.choices import DEFAULT_API_SCOPES, ApiScope
+
+# The scopes, space-separated in ApiScope's order: "usage:import calls:authorize".
+SCOPES_PATTERN = (
+    r"^(usage:import( usage:read)?( calls:authorize)?|usage:read( calls:authorize)?"
+    r"|calls:authorize)?$"
+)
+
+
+def scopes_text(scopes) -> str:
+    """``scopes`` as stored: each once, in ApiScope's order, space-separated."""
+    chosen = {ApiScope(scope) for scope in scopes}
+    return " ".join(scope.value for scope in ApiScope if scope in chosen)
+
 
 class ApiTokenQuerySet(models.QuerySet):
     def for_tenant(self, tenant) -> ApiTokenQuerySet:
@@ -18,7 +32,8 @@ class ApiTokenQuerySet(models.QuerySet):
 
 
 class ApiToken(models.Model):
-    """A bearer token that lets a system post usage and authorize calls for one tenant.
+    """A bearer token that lets a system import usage, read it and authorize calls for one
+    tenant, as far as its ``scopes`` allow.
 
     The secret is shown once, when the token is created; the database keeps its SHA-256
     (``token_hash``) and a short non-secret ``prefix`` to tell tokens apart.
@@ -41,6 +56,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    scopes = models.CharField(
+        _("scopes"), max_length=100, default=scopes_text(DEFAULT_API_SCOPES), blank=True,
+        help_text=_("What the token may do: import call records, read them, authorize calls."),
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -52,6 +71,9 @@ class ApiToken(models.Model):
             models.CheckConstraint(
                 condition=Q(token_hash__regex=r"^[0-9a-f]{64}$"), name="credits_token_hash_sha256"
             ),
+            models.CheckConstraint(
+                condition=Q(scopes__regex=SCOPES_PATTERN), name="credits_token_scopes_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -60,3 +82,10 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scope_list

@@ -3,19 +3,26 @@
 A token is ``ccu_`` followed by 43 URL-safe random characters (256 bits). The database
 keeps its SHA-256 and the first 12 characters (``prefix``) to recognise it in lists;
 the secret itself cannot be recovered, only replaced.
+
+Each token has scopes (``ApiScope``): ``usage:import`` (``POST /api/v1/usage``),
+``usage:read`` (the Graph-compatible ``getPstnCalls``) and ``calls:authorize``
+(``POST /api/v1/calls/authorize``). Unless told otherwise a token gets import and
+authorize, what every token could do before scopes existed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import audit_record
-from credits.usage.models.api import ApiToken
+from credits.usage.choices import DEFAULT_API_SCOPES, ApiScope
+from credits.usage.models.api import ApiToken, scopes_text
 
 if TYPE_CHECKING:
     from accounts.models import Tenant, User
@@ -30,21 +37,34 @@ def token_hash(raw: str) -> str:
 
 
 def api_token_create(
-    *, tenant: Tenant, name: str, acting_user: User | None = None
+    *,
+    tenant: Tenant,
+    name: str,
+    scopes: Iterable[str] = DEFAULT_API_SCOPES,
+    acting_user: User | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token for ``tenant``; returns it and the secret (shown once, never stored)."""
+    """Create a token for ``tenant`` that may do what ``scopes`` say; returns it and the
+    secret (shown once, never stored)."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValueError("A token needs a name of 1 to 100 characters.")
+    scopes = list(scopes)
+    if not scopes:
+        raise ValueError("A token needs at least one scope.")
+    unknown = [scope for scope in scopes if scope not in ApiScope.values]
+    if unknown:
+        raise ValueError(
+            f"Unknown scope {unknown[0]!r}: the scopes are {', '.join(ApiScope.values)}."
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
             tenant=tenant, name=name, prefix=secret[:PREFIX_LENGTH],
-            token_hash=token_hash(secret), created_by=acting_user,
+            token_hash=token_hash(secret), created_by=acting_user, scopes=scopes_text(scopes),
         )
         audit_record(
             tenant=tenant, actor=acting_user, action="credits.api_token_create",
-            target=f"API token {token.prefix}…", after={"name": name},
+            target=f"API token {token.prefix}…", after={"name": name, "scopes": token.scopes},
         )
     return token, secret
 

@@ -5,7 +5,8 @@ charged through the ledger (docs/architecture.md, "How a call record flows").
 - **Idempotent by UsageId.** A record whose UsageId was imported before with the same
   facts is a duplicate and changes nothing; with different facts it is a *conflict*,
   reported and not imported. The same holds inside one input.
-- **Bad rows are reported by line** with the reason and a code; good rows go in. Rows are
+- **Bad rows are reported by line** (a Graph page's by index: ``value[3].duration``)
+  with the reason and a code; good rows go in. Rows are
   checked, not trusted (``credits.usage.telephony.records``): End Time after Start Time,
   Duration Seconds within 2 seconds of End Time − Start Time, a start no more than 5
   minutes after the import's clock (``now``) nor older than the retention window
@@ -57,6 +58,7 @@ from credits.usage.choices import CallType, UsageSource
 from credits.usage.models.calls import CallRecord, MinutePool
 from credits.usage.selectors import pool_used_load, rating_context_load
 from credits.usage.services.summaries import call_summaries_add
+from credits.usage.telephony.graph import GraphMalformed, graph_reason, graph_record, graph_rows
 from credits.usage.telephony.rating import Rating, RatingContext, RatingRefused, call_rate
 from credits.usage.telephony.records import (
     CallInput,
@@ -90,10 +92,46 @@ class RowProblem:
     usage_id: str
     code: str
     reason: str
+    position: str = "line"  # what ``line`` is: a CSV line or API position, a Graph "index"
 
     def as_dict(self) -> dict[str, object]:
-        return {"line": self.line, "usage_id": self.usage_id, "code": self.code,
+        return {self.position: self.line, "usage_id": self.usage_id, "code": self.code,
                 "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Positions:
+    """How an input names where a record is in its problems: ``line 3`` for files and the
+    API's records (their position from 1); Graph pages override it (``GRAPH_POSITIONS``)."""
+
+    key: str = "line"
+
+    def at(self, line: int) -> str:
+        return f"line {line}"
+
+    def reason(self, line: int, reason: str) -> str:
+        return reason
+
+    def problem(self, line: int, usage_id: str, code: str, reason: str) -> RowProblem:
+        return RowProblem(line, usage_id, code, self.reason(line, reason), self.key)
+
+
+@dataclass(frozen=True)
+class GraphPositions(Positions):
+    """A Graph page's rows, by their index in ``value`` (from 0), each reason in Graph's
+    property names: ``value[3].duration: ...``."""
+
+    key: str = "index"
+
+    def at(self, line: int) -> str:
+        return f"value[{line}]"
+
+    def reason(self, line: int, reason: str) -> str:
+        return graph_reason(line, reason)
+
+
+LINES = Positions()
+GRAPH_POSITIONS = GraphPositions()
 
 
 @dataclass
@@ -140,6 +178,7 @@ def usage_import(
     chunk_size: int | None = CHUNK_SIZE,
     max_records: int = MAX_RECORDS,
     now: datetime | None = None,
+    positions: Positions = LINES,
 ) -> UsageImported:
     """Import ``(line, record)`` pairs for ``tenant``; see the module docstring.
 
@@ -155,7 +194,7 @@ def usage_import(
         now=now or timezone.now(),
         tenant_since=tenant.created_at if source == UsageSource.API else None,
     )
-    calls = _validated(tenant, records, result, max_records, window)
+    calls = _validated(tenant, records, result, max_records, window, positions)
     if not calls:
         return result
     calls.sort(key=lambda call: (call.start_time, call.end_time, call.usage_id))
@@ -168,6 +207,7 @@ def usage_import(
         _import_chunk(
             tenant=tenant, account=account, calls=calls[start : start + size],
             context=context, source=source, charge_at=charge_at, result=result,
+            positions=positions,
         )
     result.rejected.sort(key=lambda problem: problem.line)
     result.conflicts.sort(key=lambda problem: problem.line)
@@ -196,6 +236,36 @@ def usage_import_csv(
     )
 
 
+def usage_import_graph(
+    *,
+    tenant: Tenant,
+    payload: object,
+    source: str,
+    charge_at: ChargeAt = ChargeAt.IMPORT,
+    chunk_size: int | None = CHUNK_SIZE,
+    max_records: int = MAX_RECORDS,
+    now: datetime | None = None,
+) -> UsageImported:
+    """Import a Microsoft Graph ``getPstnCalls`` page (``{"value": [...]}``) or a list of
+    ``pstnCallLogRow`` objects (docs/file-formats.md): each row is mapped to a call record
+    and checked as a CSV row is, idempotent by ``id`` (the UsageId), its problems reported
+    by index (``value[3].duration: ...``). ``UsageInvalid`` when it is neither."""
+    try:
+        rows = graph_rows(payload)
+    except GraphMalformed as error:
+        raise UsageInvalid(str(error)) from None
+    if len(rows) > max_records:
+        raise UsageInvalid(
+            f"More than {max_records:,} call records in one import: split the input."
+        )
+    return usage_import(
+        tenant=tenant,
+        records=[(index, graph_record(row, index=index)) for index, row in enumerate(rows)],
+        source=source, charge_at=charge_at, chunk_size=chunk_size, max_records=max_records,
+        now=now, positions=GRAPH_POSITIONS,
+    )
+
+
 # ------------------------------------------------------------------------------ internals
 
 
@@ -218,7 +288,8 @@ def _usage_id_of(raw: object) -> str:
 
 
 def _validated(
-    tenant: Tenant, records, result: UsageImported, max_records: int, window: RecordWindow
+    tenant: Tenant, records, result: UsageImported, max_records: int, window: RecordWindow,
+    positions: Positions,
 ) -> list[CallInput]:
     """Parse and check every record; report bad ones and repeats inside the input."""
     first: dict[str, CallInput] = {}
@@ -230,12 +301,12 @@ def _validated(
             window.check(call)
         except RecordError as error:
             result.rejected.append(
-                RowProblem(line, _usage_id_of(raw), error.code, error.reason)
+                positions.problem(line, _usage_id_of(raw), error.code, error.reason)
             )
             continue
         if call.currency and call.currency != tenant.currency:
             result.rejected.append(
-                RowProblem(
+                positions.problem(
                     line, call.usage_id, ProblemCode.CURRENCY,
                     f"Currency is {call.currency}, but {tenant.name} is billed in "
                     f"{tenant.currency}",
@@ -248,10 +319,10 @@ def _validated(
                 result.duplicates += 1
             else:
                 result.conflicts.append(
-                    RowProblem(
+                    positions.problem(
                         line, call.usage_id, ProblemCode.CONFLICT,
-                        f"UsageId {call.usage_id} is also on line {earlier.line} with "
-                        "different content",
+                        f"UsageId {call.usage_id} is also on {positions.at(earlier.line)} "
+                        "with different content",
                     )
                 )
             continue
@@ -269,6 +340,7 @@ def _import_chunk(
     source: str,
     charge_at: ChargeAt,
     result: UsageImported,
+    positions: Positions,
 ) -> None:
     with transaction.atomic(durable=True):
         Tenant.objects.lock(tenant)  # one import of a tenant at a time
@@ -291,7 +363,7 @@ def _import_chunk(
                 duplicates += 1
             else:
                 conflicts.append(
-                    RowProblem(
+                    positions.problem(
                         call.line, call.usage_id, ProblemCode.CONFLICT,
                         f"UsageId {call.usage_id} was already imported with different content",
                     )
@@ -306,7 +378,9 @@ def _import_chunk(
             try:
                 rated.append((call, call_rate(call=call, context=context)))
             except RatingRefused as refusal:
-                rejected.append(RowProblem(call.line, call.usage_id, refusal.code, refusal.reason))
+                rejected.append(
+                    positions.problem(call.line, call.usage_id, refusal.code, refusal.reason)
+                )
         entries = {}
         charged = [(call, rating) for call, rating in rated if rating.charge]
         if charged:
@@ -442,5 +516,6 @@ __all__ = [
     "UsageImported",
     "usage_import",
     "usage_import_csv",
+    "usage_import_graph",
     "usage_key",
 ]

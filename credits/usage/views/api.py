@@ -1,15 +1,23 @@
 """The usage API (README, "Calls: rates, rating and the usage API"): JSON over HTTPS
 with a per-tenant bearer token.
 
-- ``POST /api/v1/usage``: call records as a JSON list (or ``{"records": [...]}``) or as
-  the call-record CSV (``Content-Type: text/csv``). Answers the import summary.
-- ``POST /api/v1/calls/authorize``: ``{"upn", "call_type", "destination_number",
-  "caller_id"?}``; answers whether the call may start, who pays, or why not.
+- ``POST /api/v1/usage`` (scope ``usage:import``): call records as a JSON list (or
+  ``{"records": [...]}``), as the call-record CSV (``Content-Type: text/csv``), or as
+  Microsoft Graph rows: a ``getPstnCalls`` page (``{"value": [...]}``) or a list of
+  ``pstnCallLogRow`` objects, told from the body or named with ``?format=graph``
+  (``?format=records`` for the console's own). Answers the import summary.
+- ``POST /api/v1/calls/authorize`` (scope ``calls:authorize``): ``{"upn", "call_type",
+  "destination_number", "caller_id"?}``; answers whether the call may start, who pays, or
+  why not.
+
+Reading calls is Graph's ``getPstnCalls`` (``credits.usage.views.graph``, scope
+``usage:read``).
 
 ``Authorization: Bearer <token>`` is required (401 without it or with an unknown or revoked
-token). A request may name its tenant (``"tenant"`` in the JSON object, or ``?tenant=``);
-a token of another tenant is then refused with 403. Malformed requests get 400 with the
-reason; a request is applied entirely or not at all (one transaction).
+token; 403 ``insufficient_scope`` when the token lacks the endpoint's scope). A request
+may name its tenant (``"tenant"`` in the JSON object, or ``?tenant=``); a token of another
+tenant is then refused with 403. Malformed requests get 400 with the reason; a request is
+applied entirely or not at all (one transaction).
 
 Every answer is JSON, errors included: ``{"error": {"code", "message"}}``. Pathological
 JSON is a 400 with the reason, not a crash: nesting deeper than the parser can follow, an
@@ -32,13 +40,20 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 
 from credits.exceptions import CreditsError, UsageInvalid
-from credits.usage.choices import CallType, UsageSource
+from credits.usage.choices import ApiScope, CallType, UsageSource
 from credits.usage.services.api_tokens import api_token_authenticate
 from credits.usage.services.authorize import call_authorize
-from credits.usage.services.imports import ChargeAt, usage_import, usage_import_csv
+from credits.usage.services.imports import (
+    ChargeAt,
+    usage_import,
+    usage_import_csv,
+    usage_import_graph,
+)
+from credits.usage.telephony.graph import looks_like_graph
 
 API_MAX_BODY = 8 * 1024 * 1024
 API_MAX_RECORDS = 10_000
@@ -56,65 +71,103 @@ def _error(status: int, code: str, message: str, **headers) -> JsonResponse:
     return response
 
 
-def _unauthorized(message: str) -> JsonResponse:
-    return _error(
-        401, "unauthorized", message,
-        WWW_Authenticate='Bearer realm="usage", error="invalid_token"',
-    )
+@dataclass(frozen=True, slots=True)
+class ApiRefusal:
+    """Why a request's token cannot be used: each API words it in its own error format."""
+
+    status: int
+    code: str
+    message: str
+    headers: dict[str, str]
 
 
-def api_view(view):
-    """POST only, CSRF-exempt (no cookies: bearer tokens), token-authenticated; the view
-    gets ``request.api_token`` and ``request.api_tenant``. Whatever goes wrong, the answer
-    is JSON: a malformed request (Django's ``SuspiciousOperation``) 400, anything else 500
-    with the traceback logged."""
-
-    @csrf_exempt
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        try:
-            return _authenticated(view, request, *args, **kwargs)
-        except SuspiciousOperation as error:  # e.g. a query string with too many fields
-            logger.warning("Malformed API request %s %s: %s", request.method, request.path,
-                           error)
-            return _error(400, "bad_request", "The request is malformed.")
-        except Exception:
-            logger.exception("API request %s %s failed", request.method, request.path)
-            return _error(
-                500, "server_error",
-                "Something went wrong on our side; it has been logged. Sending the same "
-                "request again is safe.",
-            )
-
-    return wrapper
-
-
-def _authenticated(view, request: HttpRequest, *args, **kwargs):
-    """The method, the token, the body's size and the tenant named in the query."""
-    if request.method != "POST":
-        response = _error(405, "method_not_allowed", "Use POST.")
-        response["Allow"] = "POST"
-        return response
+def api_token_check(request: HttpRequest, *, scope: str) -> ApiRefusal | None:
+    """The bearer token, the per-token rate limit and the token's scope (None: all good);
+    sets ``request.api_token`` and ``request.api_tenant``."""
     header = request.headers.get("Authorization", "")
     if not header:
-        return _unauthorized("Send your API token: Authorization: Bearer <token>.")
-    scheme, _, raw = header.partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
-        return _unauthorized("Use the Bearer scheme: Authorization: Bearer <token>.")
+        return _unauthorized_refusal("Send your API token: Authorization: Bearer <token>.")
+    kind, _, raw = header.partition(" ")
+    if kind.lower() != "bearer" or not raw.strip():
+        return _unauthorized_refusal("Use the Bearer scheme: Authorization: Bearer <token>.")
     token = api_token_authenticate(raw=raw.strip())
     if token is None:
-        return _unauthorized("This API token is not valid (unknown or revoked).")
+        return _unauthorized_refusal("This API token is not valid (unknown or revoked).")
     request.api_token = token
     request.api_tenant = token.tenant
     wait = _rate_limit_wait(token.pk)
     if wait:
         limit = settings.USAGE_API_RATE_LIMIT
-        return _error(
+        return ApiRefusal(
             429, "rate_limited",
             f"This API token sent more than {limit} requests this minute; try again in "
             f"{wait} seconds.",
-            Retry_After=str(wait),
+            {"Retry-After": str(wait)},
         )
+    if not token.has_scope(scope):
+        return ApiRefusal(
+            403, "insufficient_scope",
+            gettext(
+                "This API token may not %(what)s: it needs the %(scope)s scope (it has: "
+                "%(scopes)s). Create a token with that scope (manage.py create_api_token "
+                "--scope %(scope)s)."
+            ) % {"what": ApiScope(scope).label.lower(), "scope": scope,
+                 "scopes": ", ".join(token.scope_list) or "-"},
+            {"WWW-Authenticate": f'Bearer realm="usage", error="insufficient_scope", '
+                                 f'scope="{scope}"'},
+        )
+    return None
+
+
+def _unauthorized_refusal(message: str) -> ApiRefusal:
+    return ApiRefusal(
+        401, "unauthorized", message,
+        {"WWW-Authenticate": 'Bearer realm="usage", error="invalid_token"'},
+    )
+
+
+def api_view(*, scope: str):
+    """POST only, CSRF-exempt (no cookies: bearer tokens), token-authenticated with
+    ``scope``; the view gets ``request.api_token`` and ``request.api_tenant``. Whatever
+    goes wrong, the answer is JSON: a malformed request (Django's ``SuspiciousOperation``)
+    400, anything else 500 with the traceback logged."""
+
+    def decorator(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            try:
+                return _authenticated(view, scope, request, *args, **kwargs)
+            except SuspiciousOperation as error:  # e.g. a query string with too many fields
+                logger.warning("Malformed API request %s %s: %s", request.method,
+                               request.path, error)
+                return _error(400, "bad_request", "The request is malformed.")
+            except Exception:
+                logger.exception("API request %s %s failed", request.method, request.path)
+                return _error(
+                    500, "server_error",
+                    "Something went wrong on our side; it has been logged. Sending the same "
+                    "request again is safe.",
+                )
+
+        return wrapper
+
+    return decorator
+
+
+def _authenticated(view, scope: str, request: HttpRequest, *args, **kwargs):
+    """The method, the token and its scope, the body's size and the tenant named in the
+    query."""
+    if request.method != "POST":
+        response = _error(405, "method_not_allowed", "Use POST.")
+        response["Allow"] = "POST"
+        return response
+    refusal = api_token_check(request, scope=scope)
+    if refusal is not None:
+        response = _error(refusal.status, refusal.code, refusal.message)
+        for name, value in refusal.headers.items():
+            response[name] = value
+        return response
     body = request.read(API_MAX_BODY + 1)
     if len(body) > API_MAX_BODY:
         return _error(
@@ -122,7 +175,7 @@ def _authenticated(view, request: HttpRequest, *args, **kwargs):
         )
     request.api_body = body
     named = request.GET.get("tenant", "")
-    if named and named != token.tenant.slug:
+    if named and named != request.api_tenant.slug:
         return _forbidden()
     return view(request, *args, **kwargs)
 
@@ -208,7 +261,7 @@ def _content_type(request: HttpRequest) -> str:
     return (request.content_type or "").split(";")[0].strip().lower()
 
 
-@api_view
+@api_view(scope=ApiScope.IMPORT)
 def usage_post(request: HttpRequest) -> JsonResponse:
     tenant = request.api_tenant
     if not request.api_body.strip():
@@ -226,6 +279,17 @@ def usage_post(request: HttpRequest) -> JsonResponse:
             )
         elif kind == "application/json":
             payload = _json_body(request)
+            shape = request.GET.get("format", "")
+            if shape not in ("", "graph", "records"):
+                raise UsageInvalid(
+                    gettext("format must be graph or records (default: told from the body).")
+                )
+            if shape == "graph" or (not shape and looks_like_graph(payload)):
+                result = usage_import_graph(
+                    tenant=tenant, payload=payload, source=UsageSource.API, chunk_size=None,
+                    max_records=API_MAX_RECORDS,
+                )
+                return JsonResponse(result.as_dict(), status=200)
             if isinstance(payload, dict):
                 named = _named_tenant(payload)
                 if named is not None and named != tenant.slug:
@@ -274,7 +338,7 @@ def _is_unicode(text: str) -> bool:
     return True
 
 
-@api_view
+@api_view(scope=ApiScope.AUTHORIZE)
 def calls_authorize(request: HttpRequest) -> JsonResponse:
     tenant = request.api_tenant
     if _content_type(request) != "application/json":

@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AdminRole
-from credits.billing.choices import PaymentType
+from credits.billing.choices import OrderKind, OrderStatus, PaymentType
+from credits.billing.models import Order
 from credits.billing.services.recharge_settings import billing_profile_write
 from tests.accounts.factories import AdminFactory
 from tests.credits.factories import charge, fund
@@ -157,3 +158,24 @@ def test_homes_queries_do_not_grow_with_the_alerts(
         page = home(client)
     assert page.has_id("home-low-balance") and page.has_id("home-card-expired")
     assert len(busy.captured_queries) == len(quiet.captured_queries)
+
+
+def test_a_failed_auto_recharge_leads_billing_admins_to_the_payment_method(
+    client, tenant, billing_admin, account
+):
+    fund(account, "10")
+    Order.objects.create(
+        tenant=tenant, kind=OrderKind.AUTO_RECHARGE, status=OrderStatus.FAILED,
+        amount=Decimal("50"), currency="USD", payment_type=PaymentType.CARD,
+        payment_method=saved_card(tenant), idempotency_key="recharge:1", fingerprint="f",
+        failure_code="card_declined",
+        failure_reason="The card was declined.",
+        completed_at=timezone.now(),
+    )
+    client.force_login(billing_admin)
+    page = home(client)
+    assert "The card was declined." in page.by_id("home-recharge-failed").text
+    assert page.by_id("home-recharge-failed-fix").attrs["href"] == PAYMENT_METHOD
+    client.force_login(reader(tenant))
+    page = home(client)
+    assert page.has_id("home-recharge-failed") and not page.has_id("home-recharge-failed-fix")

@@ -262,8 +262,10 @@ def allowed_from_data() -> set[str]:
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 # Addresses, codes and identifiers that are not words: emails, URLs, currency codes and
 # symbols (USD, US$), numbers like INV-2026-0001, IANA time zones (America/New_York), the
-# report's call type codes (user_out_conf), as the Teams PSTN usage report shows them.
+# report's call type codes (user_out_conf), as the Teams PSTN usage report shows them, and
+# GUIDs (a user's object ID).
 NOT_WORDS = re.compile(
+    r"\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b|"
     r"\S+@\S+|https?://\S+|\b[A-Z]{3}\b|\b[A-Z]{1,3}\$|\b[A-Z0-9]+(?:-[A-Z0-9]+)+\b"
     r"|\b[A-Z][a-z]+(?:/[A-Za-z_]+)+|\b[a-z]+(?:_[a-z]+)+\b"
 )

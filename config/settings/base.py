@@ -230,9 +230,10 @@ PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 )
 SECURE_REFERRER_POLICY = "same-origin"
-# Never kept by a browser or proxy cache: billing pages, usage exports and the usage API
+# Never kept by a browser or proxy cache: billing pages, usage exports, the usage API and
+# the Graph-style call records
 # (and every download, whatever its address).
-NO_STORE_PATH_PREFIXES = ("/billing/", "/reports/pstn-usage/export", "/api/")
+NO_STORE_PATH_PREFIXES = ("/billing/", "/reports/pstn-usage/export", "/api/", "/v1.0/")
 
 # GET /healthz (docs/operations.md): fails when the oldest background task waiting for a
 # worker has waited longer than this (the workers are down or far behind).

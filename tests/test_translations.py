@@ -268,6 +268,7 @@ NOT_WORDS = re.compile(
     r"\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b|"
     r"\S+@\S+|https?://\S+|\b[A-Z]{3}\b|\b[A-Z]{1,3}\$|\b[A-Z0-9]+(?:-[A-Z0-9]+)+\b"
     r"|\b[A-Z][a-z]+(?:/[A-Za-z_]+)+|\b[a-z]+(?:_[a-z]+)+\b"
+    r"|\b[\w-]+\.(?:py|csv|xlsx|json)\b"
 )
 # One or two capitals: ISO 3166 country codes beside the country's name, people's initials.
 CODE_OR_INITIALS = re.compile(r"[A-Z]{1,2}")

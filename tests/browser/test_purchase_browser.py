@@ -195,16 +195,16 @@ def test_an_agreement_in_another_region_is_refused_with_a_service_request_link(
     page.get_by_label("Auto-recharge", exact=True).uncheck()
     expect(page.get_by_label("Recharge with", exact=True)).to_be_hidden()
     page.get_by_role("button", name="Next").click()
-    page.get_by_label("Enterprise Agreement (EA number and PO number)").check()
+    page.get_by_label("Enterprise Agreement (EA number, PO number if applicable)").check()
     expect(page.locator("#new-card-fields")).to_be_hidden()
     page.get_by_label("EA number", exact=True).select_option(
         label="71234567 · Northwind Traders Americas"
     )
-    page.get_by_label("PO number", exact=True).fill("4500012345")
+    page.get_by_label("PO number (if applicable)", exact=True).fill("4500012345")
     page.get_by_role("button", name="Place order").click()
 
     expect(page.locator("#payment-error")).to_contain_text("United States (Americas)")
-    expect(page.get_by_label("PO number", exact=True)).to_have_value("4500012345")
+    expect(page.get_by_label("PO number (if applicable)", exact=True)).to_have_value("4500012345")
     page.get_by_role("link", name="Open a service request").click()
     expect(page.get_by_label("Title")).to_have_value(
         "Review the billing address of Enterprise Agreement 71234567"

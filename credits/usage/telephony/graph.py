@@ -249,7 +249,14 @@ class PstnRange:
         return f"fromDateTime={_moment(self.start)},toDateTime={_moment(self.end)}"
 
 
-_PARAMETER = re.compile(r"\s*(\w+)\s*=\s*'?([^,']*)'?\s*")
+# fromDateTime=...,toDateTime=... in either order, a value optionally in quotes. Microsoft's
+# Python SDK (msgraph-sdk 1.65, whose URI templates std-uritemplate 2.0 expands) sends no
+# comma between the two: fromDateTime=2026-01-01T00%3A00%3A00%2B00%3A00toDateTime=...
+_PARAMETERS = re.compile(
+    r"\s*(?P<first>fromDateTime|toDateTime)\s*=\s*'?(?P<first_value>[^,']*?)'?\s*,?"
+    r"\s*(?P<second>fromDateTime|toDateTime)\s*=\s*'?(?P<second_value>[^,']*)'?\s*",
+    re.IGNORECASE,
+)
 
 
 def _bound(name: str, text: str) -> datetime:
@@ -282,29 +289,27 @@ def _bound(name: str, text: str) -> datetime:
 
 
 def pstn_range_parse(parameters: str) -> PstnRange:
-    """``fromDateTime=...,toDateTime=...`` (either order) as a range of at most 90 days;
-    ``GraphRangeInvalid`` with the reason otherwise."""
-    values: dict[str, str] = {}
-    for part in parameters.split(","):
-        match = _PARAMETER.fullmatch(part)
-        if match is None:
-            raise GraphRangeInvalid(
-                gettext(
-                    "The parameters must be fromDateTime=...,toDateTime=... (got %(value)s)."
-                ) % {"value": repr(parameters[:80])}
-            )
-        name = {"fromdatetime": "fromDateTime", "todatetime": "toDateTime"}.get(
-            match.group(1).lower()
+    """``fromDateTime=...,toDateTime=...`` (either order, the comma optional as the Python
+    SDK leaves it out) as a range of at most 90 days; ``GraphRangeInvalid`` with the reason
+    otherwise."""
+    match = _PARAMETERS.fullmatch(parameters)
+    if match is None:
+        if not re.search(r"(?i)todatetime", parameters) or not re.search(
+            r"(?i)fromdatetime", parameters
+        ):
+            raise GraphRangeInvalid(gettext("Both fromDateTime and toDateTime are required."))
+        raise GraphRangeInvalid(
+            gettext(
+                "The parameters must be fromDateTime=...,toDateTime=... (got %(value)s)."
+            ) % {"value": repr(parameters[:80])}
         )
-        if name is None or name in values:
-            raise GraphRangeInvalid(
-                gettext(
-                    "The parameters must be fromDateTime=...,toDateTime=... (got %(value)s)."
-                ) % {"value": repr(parameters[:80])}
-            )
-        values[name] = match.group(2).strip()
-    if set(values) != {"fromDateTime", "toDateTime"}:
+    names = (match.group("first").lower(), match.group("second").lower())
+    if names[0] == names[1]:
         raise GraphRangeInvalid(gettext("Both fromDateTime and toDateTime are required."))
+    values = {
+        ("fromDateTime" if name == "fromdatetime" else "toDateTime"): match.group(group).strip()
+        for name, group in zip(names, ("first_value", "second_value"), strict=True)
+    }
     start = _bound("fromDateTime", values["fromDateTime"])
     end = _bound("toDateTime", values["toDateTime"])
     if end < start:

@@ -31,17 +31,36 @@ def stamp(moment: datetime) -> str:
 
 
 def pstn_url(start: datetime, end: datetime, *, sdk: bool = False, query: str = "") -> str:
-    """getPstnCalls as Graph's docs write it, or as Microsoft's Python SDK sends it (the
-    function's full name, the bounds as ``isoformat()`` percent-encoded)."""
+    """getPstnCalls as Graph's docs write it, or exactly as Microsoft's Python SDK sends it
+    (its own request builder: the function's full name, the bounds percent-encoded, and no
+    comma between them)."""
     if sdk:
-        bounds = (
-            f"fromDateTime={quote(start.isoformat(), safe='')},"
-            f"toDateTime={quote(end.isoformat(), safe='')}"
-        )
-        return (f"{GRAPH}/microsoft.graph.callRecords.getPstnCalls({bounds})"
-                + (f"?{query}" if query else ""))
+        path = str(sdk_request_builder(start, end).to_get_request_information().url)
+        return "/v1.0" + path + (f"?{query}" if query else "")
     return (f"{GRAPH}/getPstnCalls(fromDateTime={stamp(start)},toDateTime={stamp(end)})"
             + (f"?{query}" if query else ""))
+
+
+def sdk_request_builder(start: datetime, end: datetime):
+    from kiota_abstractions.authentication import AnonymousAuthenticationProvider
+    from msgraph import GraphRequestAdapter, GraphServiceClient
+
+    client = GraphServiceClient(
+        request_adapter=GraphRequestAdapter(AnonymousAuthenticationProvider())
+    )
+    return client.communications.call_records.\
+        microsoft_graph_call_records_get_pstn_calls_with_from_date_time_with_to_date_time(
+            from_date_time=start, to_date_time=end
+        )
+
+
+def encoded_url(start: datetime, end: datetime) -> str:
+    """The function's full name with the bounds as ``isoformat()`` percent-encoded."""
+    return (
+        f"{GRAPH}/microsoft.graph.callRecords.getPstnCalls("
+        f"fromDateTime={quote(start.isoformat(), safe='')},"
+        f"toDateTime={quote(end.isoformat(), safe='')})"
+    )
 
 
 def token_for(tenant: Tenant, *scopes: str) -> str:

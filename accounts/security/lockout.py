@@ -9,6 +9,8 @@ unlock it (backoffice > Axes > Access attempts, delete the row; or
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -23,18 +25,25 @@ from accounts.forms import ConsoleAuthenticationForm
 LOCKED_OUT_STATUS = 429
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str | None:
     """REMOTE_ADDR, or behind ``TRUSTED_PROXY_COUNT`` proxies the address the outermost
-    one saw (the N-th from the right of X-Forwarded-For, which clients cannot forge)."""
+    one saw (the N-th from the right of X-Forwarded-For, which clients cannot forge).
+    ``None`` when there is no valid IP address (a request built by code, a proxy that sent
+    garbage): the sign-in is then counted per username only, and nothing that isn't an
+    address reaches the database's address column."""
     count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    address = request.META.get("REMOTE_ADDR", "")
     if count:
         forwarded = [
             part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
             if part.strip()
         ]
         if len(forwarded) >= count:
-            return forwarded[-count]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+            address = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def attempted_username(request: HttpRequest, credentials: dict | None) -> str:

@@ -11,6 +11,7 @@ from django.contrib.auth import SESSION_KEY
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.security.lockout import client_ip
 from tests.accounts.factories import TEST_PASSWORD, StaffFactory
 from tests.html_text import parse
 
@@ -121,3 +122,29 @@ def test_the_backoffice_sign_in_is_throttled_the_same_way(client):
     assert LOCKED in response.content.decode()
     assert b'id="login-form"' in response.content  # the backoffice's own sign-in page
     assert SESSION_KEY not in client.session
+
+
+@pytest.mark.parametrize(("meta", "expected"), [
+    ({"REMOTE_ADDR": "10.0.0.1"}, "10.0.0.1"),
+    ({"REMOTE_ADDR": "2001:db8::1"}, "2001:db8::1"),
+    ({}, None),  # a request built by code (the tests' force_login)
+    ({"REMOTE_ADDR": "unknown"}, None),
+])
+def test_the_client_address_is_an_ip_address_or_none(rf, meta, expected):
+    request = rf.get("/accounts/login/")
+    request.META.pop("REMOTE_ADDR", None)
+    request.META.update(meta)
+    assert client_ip(request) == expected
+
+
+def test_behind_a_trusted_proxy_garbage_forwarded_for_is_no_address(rf, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/accounts/login/", HTTP_X_FORWARDED_FOR="1.2.3.4, not-an-ip")
+    assert client_ip(request) is None
+    request = rf.get("/accounts/login/", HTTP_X_FORWARDED_FOR="not-an-ip, 1.2.3.4")
+    assert client_ip(request) == "1.2.3.4"
+
+
+def test_a_sign_in_without_an_address_is_recorded_on_every_database(client, reports_reader):
+    client.force_login(reports_reader)  # no REMOTE_ADDR: PostgreSQL refused "unknown"
+    assert client.get("/").status_code == 200

@@ -46,7 +46,8 @@ pytestmark = pytest.mark.django_db
 
 BILLS_URL = "/billing/bills/"
 INVOICE = Payment(type=PaymentType.INVOICE)
-HOME_CREDITS_MAX_QUERIES = 10  # Home's 6; the account, balance, last recharge, overdue invoice
+HOME_CREDITS_MAX_QUERIES = 13  # Home's 6; the account, balance, last recharge, overdue invoice;
+# the alerts: spend of the last 28 days, expiring lots, the card paying for credits
 
 
 def buy(tenant, user, amount, *, kind=OrderKind.TOP_UP, payment=INVOICE) -> Order:

@@ -13,6 +13,10 @@ class NotificationKind(models.TextChoices):
     LIMIT_REACHED = "limit_reached", _("Monthly recharge limit reached")
     EXPIRY_REMINDER = "expiry_reminder", _("Funds expiring soon")
     SETTINGS_TURNED_OFF = "settings_turned_off", _("Auto-recharge turned off")
+    BALANCE_LOW = "balance_low", _("Balance below the alert threshold")
+    SPEND_ANOMALY = "spend_anomaly", _("Unusual daily spend")
+    DAILY_CAP_REACHED = "daily_cap_reached", _("Daily spend cap reached")
+    WEBHOOK_DISABLED = "webhook_disabled", _("Webhook endpoint disabled")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -6,6 +6,7 @@ variable, instead of silently falling back to a default.
 
 from __future__ import annotations
 
+import json
 import os
 
 import dj_database_url
@@ -54,6 +55,20 @@ def env_list(name: str, default: list[str] | object = _MISSING) -> list[str]:
     """A comma-separated list; empty items are dropped."""
     value = env_str(name, _MISSING if default is _MISSING else ",".join(default))  # type: ignore[arg-type]
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_json_object(name: str, default: dict) -> dict:
+    """A JSON object (``{"bucket_name": "exports"}``); absent: ``default``."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a JSON object, not {value!r}.") from None
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object, not {value!r}.")
+    return parsed
 
 
 def env_database(name: str = "DATABASE_URL", default: str | object = _MISSING) -> dict:

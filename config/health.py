@@ -9,8 +9,10 @@ text; the reason of a failure goes to the log). Three cheap checks:
 - ``queue``: the age of the oldest background task waiting for a worker (ready to run
   and not started); over ``HEALTHZ_QUEUE_MAX_AGE_SECONDS`` the workers are down or
   behind, and payments and recharges wait;
-- ``export_storage``: the directory of the reports' background exports
-  (``CREDITS_EXPORT_DIR``) can be written (or created).
+- ``export_storage``: the storage of the reports' background exports (``STORAGES
+  ["exports"]``) answers: on the filesystem (the default, ``CREDITS_EXPORT_DIR``), its
+  directory can be written (or created); any other storage (S3, ...) answers whether a
+  name exists without an error.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import os
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -28,6 +31,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
+
+from credits.reports.storage import export_storage
 
 logger = logging.getLogger("console.health")
 
@@ -72,15 +77,28 @@ def queue_check() -> dict[str, object]:
     return {"status": OK if healthy else FAIL, "oldest_task_age_seconds": age}
 
 
+EXPORT_STORAGE_PROBE = "healthz-probe"  # a name looked up, never written
+
+
 def export_storage_check() -> dict[str, object]:
-    directory = Path(settings.CREDITS_EXPORT_DIR)
-    # Not created yet (no export so far): the first export creates it under its parent.
-    existing = next((p for p in (directory, *directory.parents) if p.exists()), None)
-    healthy = (
-        existing is not None
-        and existing.is_dir()
-        and os.access(existing, os.W_OK | os.X_OK)
-    )
+    try:
+        storage = export_storage()
+        if isinstance(storage, FileSystemStorage):
+            directory = Path(storage.location)
+            # Not created yet (no export so far): the first export creates it under its
+            # parent.
+            existing = next((p for p in (directory, *directory.parents) if p.exists()), None)
+            healthy = (
+                existing is not None
+                and existing.is_dir()
+                and os.access(existing, os.W_OK | os.X_OK)
+            )
+        else:
+            storage.exists(EXPORT_STORAGE_PROBE)  # reached: it answered, whatever it says
+            healthy = True
+    except Exception as error:  # noqa: BLE001 - a storage may raise anything when down
+        logger.error("healthz check=export_storage status=fail error=%s", type(error).__name__)
+        return {"status": FAIL}
     if not healthy:
         logger.error("healthz check=export_storage status=fail")
     return {"status": OK if healthy else FAIL}

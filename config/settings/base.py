@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_database, env_int, env_list, env_str
+from config.env import env_bool, env_database, env_int, env_json_object, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -207,6 +207,32 @@ if not CREDITS_EXPORT_DIR.is_absolute():
     raise ImproperlyConfigured(
         f"CREDITS_EXPORT_DIR must be an absolute path, not {str(CREDITS_EXPORT_DIR)!r}."
     )
+# They are written, downloaded and deleted through the "exports" storage (STORAGES), never a
+# path: by default the filesystem under CREDITS_EXPORT_DIR; on several machines, storage
+# they all reach (docs/operations.md, "Several machines"): CREDITS_EXPORT_STORAGE_BACKEND,
+# a storage class (storages.backends.s3.S3Storage), with CREDITS_EXPORT_STORAGE_OPTIONS,
+# its options as a JSON object ({"bucket_name": "console-exports"}).
+CREDITS_EXPORT_STORAGE = {
+    "BACKEND": env_str(
+        "CREDITS_EXPORT_STORAGE_BACKEND", "credits.reports.storage.ExportDirectoryStorage"
+    ),
+    "OPTIONS": env_json_object("CREDITS_EXPORT_STORAGE_OPTIONS", {}),
+}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "exports": CREDITS_EXPORT_STORAGE,
+}
+
+# The cache (sign-in and password reset throttling, the usage API's limit per token): per
+# process by default; with several processes or machines, a shared Redis (REDIS_URL,
+# redis://host:6379/0; pip install '.[redis]').
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    "LOCATION": REDIS_URL}
+    }
 
 # Security headers (README, "Exports and headers"). The pages load only the console's own
 # scripts, styles, images and fonts (static/; no other host, no inline script or style:

@@ -1,6 +1,7 @@
-# Reserved step in the migration history; filled in by the change that needs it.
+# Report exports name their file in the "exports" storage (a FileField) instead of a path.
 
-from django.db import migrations
+import credits.reports.storage
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -9,4 +10,15 @@ class Migration(migrations.Migration):
         ('credits', '0018_webhooks'),
     ]
 
-    operations = []
+    operations = [
+        migrations.RenameField(
+            model_name='reportexport',
+            old_name='file_path',
+            new_name='file',
+        ),
+        migrations.AlterField(
+            model_name='reportexport',
+            name='file',
+            field=models.FileField(blank=True, help_text='Its name in the private export storage.', max_length=255, storage=credits.reports.storage.export_storage, upload_to='', verbose_name='file'),
+        ),
+    ]

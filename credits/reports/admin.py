@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from credits.common.admin import ReadOnlyAdminMixin
 from credits.reports.models import ReportExport
@@ -17,6 +18,11 @@ class ReportExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("tenant", "requested_by")
     readonly_fields = (
         "tenant", "requested_by", "format", "query", "status", "rows_total", "rows_done",
-        "file_path", "filename", "error", "created_at", "finished_at",
+        "file_name", "filename", "error", "created_at", "finished_at",
     )
     fields = readonly_fields
+
+    @admin.display(description=_("file"))
+    def file_name(self, export: ReportExport) -> str:
+        """The name in the export storage: the file itself has no address to link to."""
+        return export.file.name or "-"

@@ -1,10 +1,10 @@
 """Report exports written in the background (Reports > PSTN usage > Export to Excel).
 
 A row records what was asked (the report's filters as a query string), how far the
-worker got (``rows_done`` of ``rows_total``) and, once written, where the file lies:
-``file_path`` is relative to ``settings.CREDITS_EXPORT_DIR``, a private directory that
-is never served directly (the download view checks the tenant first). The daily jobs
-delete exports, files included, after ``EXPORT_KEEP``.
+worker got (``rows_done`` of ``rows_total``) and, once claimed, the name of its file in
+the ``exports`` storage (``credits.reports.storage``: a private directory by default, or
+storage every machine reaches; never served directly, the download view checks the tenant
+first). The daily jobs delete exports, files included, after ``EXPORT_KEEP``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from credits.reports.choices import (
     ExportFormat,
     ExportStatus,
 )
+from credits.reports.storage import export_storage
 
 EXPORT_KEEP = timedelta(hours=24)
 
@@ -57,9 +58,9 @@ class ReportExport(models.Model):
     )
     rows_total = models.PositiveIntegerField(_("rows to write"), default=0)
     rows_done = models.PositiveIntegerField(_("rows written"), default=0)
-    file_path = models.CharField(
-        _("file"), max_length=255, blank=True,
-        help_text=_("Relative to the private export directory (CREDITS_EXPORT_DIR)."),
+    file = models.FileField(
+        _("file"), max_length=255, blank=True, storage=export_storage,
+        help_text=_("Its name in the private export storage."),
     )
     filename = models.CharField(_("download name"), max_length=200)
     error = models.CharField(_("error"), max_length=500, blank=True)

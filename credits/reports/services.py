@@ -2,11 +2,14 @@
 
 ``report_export_start`` checks the filters the way the report does, counts the calls
 (refusing more than a sheet holds), records a pending ``ReportExport`` and, after the
-commit, enqueues ``report_export_run``. That task writes the workbook next to its final
-place, telling the row how many rows are done every ``PROGRESS_EVERY`` rows (one cheap
-UPDATE), then moves it into ``settings.CREDITS_EXPORT_DIR`` and marks the export
-succeeded; on any error the export is marked failed with the reason and no file is left.
-``report_exports_delete_expired`` (a daily job) deletes exports older than 24 hours.
+commit, enqueues ``report_export_run``. That task writes the workbook to a temporary
+file of its own machine (XlsxWriter's constant-memory mode needs a real file), telling the
+row how many rows are done every ``PROGRESS_EVERY`` rows (one cheap UPDATE), then saves it
+to the ``exports`` storage (``credits.reports.storage``) and marks the export succeeded;
+on any error the export is marked failed with the reason and nothing is left in the
+storage. The download streams the file from the storage, and
+``report_exports_delete_expired`` (a daily job) deletes exports older than 24 hours from
+it: web servers and workers share the storage, not a disk.
 
 The filters are stored with the date range fixed (``range=custom&start=..&end=..``), so
 an export that starts late still covers the days the admin saw.
@@ -14,14 +17,16 @@ an export that starts late still covers the days the admin saw.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
+import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files import File
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
@@ -34,6 +39,7 @@ from credits.reports.choices import ExportFormat, ExportStatus
 from credits.reports.forms import PstnUsageForm
 from credits.reports.models import ReportExport
 from credits.reports.selectors.pstn_usage import UsageSelection, calls_selected, usage_export_rows
+from credits.reports.storage import export_storage
 from credits.reports.writers import XLSX_MAX_ROWS, export_filename, xlsx_write
 
 logger = logging.getLogger(__name__)
@@ -42,20 +48,27 @@ PROGRESS_EVERY = 5_000
 _FILTERS = ("q", "user", "call_type", "paid_by")
 
 
-def export_dir() -> Path:
-    return Path(settings.CREDITS_EXPORT_DIR)
+def report_export_open(export: ReportExport) -> File | None:
+    """The file of a succeeded export, opened for reading from the export storage, or
+    ``None`` when there is none (not finished, failed, deleted, or a name the storage
+    refuses, such as one leaving its directory)."""
+    if export.status != ExportStatus.SUCCEEDED or not export.file.name:
+        return None
+    storage = export_storage()
+    try:
+        if not storage.exists(export.file.name):
+            return None
+        return storage.open(export.file.name, "rb")
+    except (SuspiciousFileOperation, FileNotFoundError):
+        return None
 
 
-def report_export_path(export: ReportExport) -> Path | None:
-    """The file of a succeeded export, or ``None`` when there is none (not finished,
-    failed, deleted, or a path that would leave the export directory)."""
-    if export.status != ExportStatus.SUCCEEDED or not export.file_path:
-        return None
-    root = export_dir().resolve()
-    path = (root / export.file_path).resolve()
-    if root not in path.parents or not path.is_file():
-        return None
-    return path
+def _storage_delete(name: str) -> None:
+    """Delete ``name`` from the export storage; a file already gone is no error."""
+    if not name:
+        return
+    with contextlib.suppress(FileNotFoundError):
+        export_storage().delete(name)
 
 
 def _selection(*, tenant: Tenant, query: str) -> tuple[UsageSelection, str, str]:
@@ -113,37 +126,42 @@ def report_export_write(
 def report_export_run(*, export_id: int, progress_every: int = PROGRESS_EVERY) -> ReportExport:
     """Write a pending export's workbook (the task body). Runs once: an export that is
     not pending any more is answered as it is."""
-    relative = f"{export_id}-{uuid.uuid4().hex}.xlsx"  # unguessable, and found by cleanup
+    name = f"{export_id}-{uuid.uuid4().hex}.xlsx"  # unguessable, and found by cleanup
     claimed = ReportExport.objects.filter(
         pk=export_id, status=ExportStatus.PENDING
-    ).update(status=ExportStatus.RUNNING, file_path=relative)
+    ).update(status=ExportStatus.RUNNING, file=name)
     export = ReportExport.objects.select_related("tenant").get(pk=export_id)
     if not claimed:
         return export
-    target = export_dir() / relative
-    partial = target.with_name(f"{target.name}.part")
     rows = ReportExport.objects.filter(pk=export_id)
 
     def progress(done: int) -> None:
         rows.update(rows_done=done)
 
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        written = report_export_write(
-            tenant=export.tenant, query=export.query, path=partial, progress=progress,
-            every=progress_every,
-        )
-        os.replace(partial, target)
+        with tempfile.TemporaryDirectory(prefix="credits-export-") as scratch:
+            local = Path(scratch) / name
+            written = report_export_write(
+                tenant=export.tenant, query=export.query, path=local, progress=progress,
+                every=progress_every,
+            )
+            with local.open("rb") as workbook:
+                saved = export_storage().save(name, File(workbook, name=name))
+        if saved != name:  # the storage chose another name: cleanup must find it
+            rows.update(file=saved)
+            name = saved
     except Exception as error:  # noqa: BLE001 - any failure is recorded on the export
         logger.exception("Report export %s failed", export_id)
-        partial.unlink(missing_ok=True)
-        target.unlink(missing_ok=True)
+        try:
+            _storage_delete(name)
+        except Exception:  # noqa: BLE001 - the storage may be what failed
+            logger.exception("Report export %s: its file could not be deleted", export_id)
         if isinstance(error, CreditsError):
             reason = error.message
         else:
             reason = _("The workbook could not be written (%(error)s). Try again, or "
                        "export CSV.") % {"error": type(error).__name__}
-        rows.update(status=ExportStatus.FAILED, error=reason[:500], file_path="",
+        rows.update(status=ExportStatus.FAILED, error=reason[:500], file="",
                     finished_at=timezone.now())
     else:
         updated = rows.update(
@@ -151,22 +169,21 @@ def report_export_run(*, export_id: int, progress_every: int = PROGRESS_EVERY) -
             finished_at=timezone.now(),
         )
         if not updated:  # deleted while it was written: leave no orphan file
-            target.unlink(missing_ok=True)
+            _storage_delete(name)
     export.refresh_from_db()
     return export
 
 
 def report_exports_delete_expired(*, at: datetime | None = None) -> int:
-    """Delete the exports created more than 24 hours before ``at``, files included;
-    answer how many were deleted."""
+    """Delete the exports created more than 24 hours before ``at``, their files in the
+    export storage included; answer how many were deleted."""
     now = at or timezone.now()
     expired = ReportExport.objects.expired(now)
-    root = export_dir()
     deleted = 0
-    for export in expired.only("pk", "file_path").order_by("pk").iterator():
-        if export.file_path:
-            path = root / export.file_path
-            path.unlink(missing_ok=True)
-            path.with_name(f"{path.name}.part").unlink(missing_ok=True)
+    for export in expired.only("pk", "file").order_by("pk").iterator():
+        try:
+            _storage_delete(export.file.name)
+        except SuspiciousFileOperation:
+            logger.warning("Report export %s: a file name the storage refuses", export.pk)
         deleted += ReportExport.objects.filter(pk=export.pk).delete()[0]
     return deleted

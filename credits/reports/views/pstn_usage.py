@@ -48,7 +48,7 @@ from credits.reports.selectors.pstn_usage import (
     usage_top_destinations,
     usage_totals,
 )
-from credits.reports.services import report_export_path, report_export_start
+from credits.reports.services import report_export_open, report_export_start
 from credits.reports.writers import csv_lines, export_filename
 
 PAGE_SIZE = 50
@@ -205,11 +205,11 @@ def pstn_usage_export_detail(request: HttpRequest, export_id: int) -> HttpRespon
 @console_view(Action.VIEW_USAGE_REPORTS)
 def pstn_usage_export_download(request: HttpRequest, export_id: int) -> HttpResponse:
     export = get_tenant_object_or_404(request, ReportExport, pk=export_id)
-    path = report_export_path(export)
-    if path is None:
+    workbook = report_export_open(export)  # streamed from the export storage
+    if workbook is None:
         raise Http404
     response = FileResponse(
-        path.open("rb"), as_attachment=True, filename=export.filename,
+        workbook, as_attachment=True, filename=export.filename,
         content_type=XLSX_CONTENT_TYPE,
     )
     response["Cache-Control"] = "no-store"

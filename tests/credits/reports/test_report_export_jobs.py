@@ -97,7 +97,7 @@ def test_excel_export_runs_in_the_background_and_downloads_the_selection(
     assert [row[0] for row in rows[1:]] == [
         source[key]["UsageId"] for key in ("gb_mobile", "gb_fixed", "de_mobile", "old")
     ]
-    assert files_in(export_dir) == [export.file_path]  # only the finished file, no .part
+    assert files_in(export_dir) == [export.file.name]  # only the finished file
 
 
 def test_the_export_keeps_the_days_the_admin_saw(tenant, reports_reader, usage):
@@ -168,7 +168,7 @@ def test_progress_is_saved_every_chunk_while_running(tenant, reports_reader, usa
     assert seen == [("running", 2), ("running", 4), ("running", 6)]
     assert (finished.status, finished.rows_done, finished.rows_total) == ("succeeded", 6, 6)
     # It runs once: a second delivery of the task changes nothing.
-    assert report_export_run(export_id=export.pk).file_path == finished.file_path
+    assert report_export_run(export_id=export.pk).file.name == finished.file.name
 
 
 def test_a_failing_writer_marks_the_export_failed_and_leaves_no_file(
@@ -182,7 +182,7 @@ def test_a_failing_writer_marks_the_export_failed_and_leaves_no_file(
     export = pending_export(tenant, reports_reader)
     failed = report_export_run(export_id=export.pk)
     assert failed.status == ExportStatus.FAILED and failed.finished_at is not None
-    assert "OSError" in failed.error and failed.file_path == ""
+    assert "OSError" in failed.error and failed.file.name == ""
     assert files_in(export_dir) == []
     client.force_login(reports_reader)
     page = parse(client.get(detail_url(export)).content)
@@ -256,12 +256,12 @@ def test_unknown_exports_are_404_and_the_start_takes_only_post(client, reports_r
 def test_a_missing_or_escaping_file_is_404(client, tenant, reports_reader, usage, export_dir):
     export = pending_export(tenant, reports_reader)
     done = report_export_run(export_id=export.pk)
-    (export_dir / done.file_path).unlink()
+    (export_dir / done.file.name).unlink()
     client.force_login(reports_reader)
     assert client.get(download_url(export)).status_code == 404
     outside = export_dir.parent / "secret.xlsx"
     outside.write_bytes(b"not yours")
-    ReportExport.objects.filter(pk=export.pk).update(file_path="../secret.xlsx")
+    ReportExport.objects.filter(pk=export.pk).update(file="../secret.xlsx")
     assert client.get(download_url(export)).status_code == 404
 
 
@@ -314,12 +314,12 @@ def test_daily_jobs_delete_exports_older_than_a_day_with_their_files(
     ReportExport.objects.filter(pk=old.pk).update(
         created_at=timezone.now() - timedelta(hours=25)
     )
-    assert sorted(files_in(export_dir)) == sorted([old.file_path, recent.file_path])
+    assert sorted(files_in(export_dir)) == sorted([old.file.name, recent.file.name])
     out = StringIO()
     call_command("run_daily_jobs", stdout=out)
     assert "old exports deleted: 1." in out.getvalue()
     assert list(ReportExport.objects.values_list("pk", flat=True)) == [recent.pk]
-    assert files_in(export_dir) == [recent.file_path]
+    assert files_in(export_dir) == [recent.file.name]
     assert daily_jobs_run(at=timezone.now() + timedelta(hours=23))["exports_deleted"] == 0
     assert daily_jobs_run(at=timezone.now() + timedelta(hours=25))["exports_deleted"] == 1
     assert files_in(export_dir) == []

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.batching import in_batches
 from accounts.models import (
@@ -387,7 +388,9 @@ def seed_demo(*, password: str, extra_users: int = 0) -> SeedResult:
         platform.password = password_hash
         platform.save(update_fields=["password"])
         result.created_users += int(created)
-        result.sign_ins.append(("Backoffice (/admin/)", PLATFORM_USERNAME, "Platform staff"))
+        result.sign_ins.append(
+            (_lazy("Backoffice (/admin/)"), PLATFORM_USERNAME, _lazy("Platform staff"))
+        )
         # The demo's authenticator apps (README, "Demo sign-ins": the published secret).
         demo_admins = User.objects.filter(
             tenant__slug__in=[spec.slug for spec in DEMO_TENANTS]

@@ -11,7 +11,7 @@ UTC. Exports and the APIs format their own times in UTC whatever is active here.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 from django.conf import settings
@@ -55,3 +55,27 @@ class UserLocaleMiddleware:
                 zone = zone_for(user.tenant.time_zone)
         with timezone.override(zone):
             return self.get_response(request)
+
+
+# The console's languages by the locale names terminals use (POSIX ``ll_CC``): Simplified
+# Chinese where it is written, Traditional where it is; any other ``zh`` is Simplified.
+_TERMINAL_CHINESE = {"tw": "zh-hant", "hk": "zh-hant", "mo": "zh-hant", "hant": "zh-hant"}
+
+
+def terminal_language(environ: Mapping[str, str]) -> str:
+    """The language management commands write in: the first of ``LANGUAGE``, ``LC_ALL``,
+    ``LC_MESSAGES`` and ``LANG`` that is set, as gettext's own tools read them
+    (``zh_CN.UTF-8`` → 简体中文, ``zh_TW.UTF-8`` → 繁體中文); English otherwise."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if not value:
+            continue
+        first = value.split(":")[0].split(".")[0].split("@")[0].replace("-", "_").lower()
+        language, _sep, rest = first.partition("_")
+        if language != "zh":
+            return "en"
+        for part in rest.split("_"):
+            if part in _TERMINAL_CHINESE:
+                return _TERMINAL_CHINESE[part]
+        return "zh-hans"
+    return "en"

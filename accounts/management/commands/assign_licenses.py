@@ -16,8 +16,12 @@ from __future__ import annotations
 import csv
 import io
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
+from accounts.commands import ConsoleCommand
 from accounts.exceptions import LicenseChangesRefused, LicenseError
 from accounts.models import Product, Subscription, Tenant, User
 from accounts.services import licenses_bulk_update
@@ -26,33 +30,35 @@ MAX_USERS_FILE_BYTES = 5 * 1024 * 1024
 _USERNAME_COLUMNS = {"username", "user name", "userprincipalname", "user principal name", "upn"}
 
 
-class Command(BaseCommand):
-    help = (
+class Command(ConsoleCommand):
+    help = _lazy(
         "Assign (or with --remove, unassign) one product's license to many users of a "
         "tenant, all or nothing, with the admin center's rules."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--tenant", required=True, metavar="SLUG", help="The tenant's slug.")
+        parser.add_argument(
+            "--tenant", required=True, metavar="SLUG", help=_("The tenant's slug.")
+        )
         parser.add_argument(
             "--product",
             required=True,
             metavar="CODE",
-            help="The product's code, e.g. MCOPSTNC (Communications Credits).",
+            help=_("The product's code, e.g. MCOPSTNC (Communications Credits)."),
         )
         who = parser.add_mutually_exclusive_group(required=True)
         who.add_argument(
             "--users-file",
             metavar="FILE",
-            help="One username per line, or a CSV with a username column.",
+            help=_("One username per line, or a CSV with a username column."),
         )
         who.add_argument(
             "--all",
             action="store_true",
-            help="Every user who can hold a license (with --remove: every user).",
+            help=_("Every user who can hold a license (with --remove: every user)."),
         )
         parser.add_argument(
-            "--remove", action="store_true", help="Remove the license instead of assigning it."
+            "--remove", action="store_true", help=_("Remove the license instead of assigning it.")
         )
 
     def handle(
@@ -60,7 +66,7 @@ class Command(BaseCommand):
     ):
         organization = Tenant.objects.filter(slug=tenant).first()
         if organization is None:
-            raise CommandError(f"No tenant has the slug {tenant!r}.")
+            raise CommandError(_("No tenant has the slug %(slug)r.") % {"slug": tenant})
         item = Product.objects.filter(code__iexact=product.strip()).first()
         if item is None:
             codes = ", ".join(
@@ -69,8 +75,9 @@ class Command(BaseCommand):
                 .values_list("product__code", flat=True)
             )
             raise CommandError(
-                f"No product has the code {product!r}. {organization.name} subscribes to: "
-                f"{codes or 'nothing yet'}."
+                _("No product has the code %(code)r. %(tenant)s subscribes to: %(codes)s.")
+                % {"code": product, "tenant": organization.name,
+                   "codes": codes or _("nothing yet")}
             )
 
         if all:
@@ -80,13 +87,18 @@ class Command(BaseCommand):
                 users = [u for u in users if u.is_active and u.usage_location]
                 if skipped:
                     self.stdout.write(
-                        f"Skipping {len(skipped)} users who cannot hold a license "
-                        "(sign-in blocked or no usage location)."
+                        ngettext(
+                            "Skipping %(count)s user who cannot hold a license (sign-in "
+                            "blocked or no usage location).",
+                            "Skipping %(count)s users who cannot hold a license (sign-in "
+                            "blocked or no usage location).",
+                            len(skipped),
+                        ) % {"count": len(skipped)}
                     )
         else:
             users = _users_from_file(organization, users_file)
         if not users:
-            raise CommandError("No users to change.")
+            raise CommandError(_("No users to change."))
 
         try:
             changes = licenses_bulk_update(
@@ -100,21 +112,21 @@ class Command(BaseCommand):
             details = "".join(f"\n  {problem.message}" for problem in error.problems[:50])
             more = len(error.problems) - 50
             if more > 0:
-                details += f"\n  ... {more} more"
+                details += "\n  " + _("... %(count)s more") % {"count": more}
             raise CommandError(f"{error.message}{details}") from None
         except LicenseError as error:
             raise CommandError(error.message) from None
 
         if remove:
-            message = (
-                f"{item.name}: removed from {changes.unassigned} users "
-                f"({len(users) - changes.unassigned} did not have it)."
-            )
+            message = _(
+                "%(product)s: removed from %(changed)s users (%(unchanged)s did not have it)."
+            ) % {"product": item.name, "changed": changes.unassigned,
+                 "unchanged": len(users) - changes.unassigned}
         else:
-            message = (
-                f"{item.name}: assigned to {changes.assigned} users "
-                f"({len(users) - changes.assigned} already had it)."
-            )
+            message = _(
+                "%(product)s: assigned to %(changed)s users (%(unchanged)s already had it)."
+            ) % {"product": item.name, "changed": changes.assigned,
+                 "unchanged": len(users) - changes.assigned}
         self.stdout.write(self.style.SUCCESS(message))
 
 
@@ -123,19 +135,27 @@ def _users_from_file(tenant: Tenant, path: str) -> list[User]:
         with open(path, "rb") as handle:
             content = handle.read(MAX_USERS_FILE_BYTES + 1)
     except OSError as error:
-        raise CommandError(f"Cannot read {path}: {error.strerror or error}.") from None
+        raise CommandError(
+            _("Cannot read %(file)s: %(error)s.") % {"file": path, "error": error.strerror or error}
+        ) from None
     if len(content) > MAX_USERS_FILE_BYTES:
-        raise CommandError(f"{path} is larger than {MAX_USERS_FILE_BYTES // 1024 // 1024} MB.")
+        raise CommandError(
+            _("%(file)s is larger than %(size)s MB.")
+            % {"file": path, "size": MAX_USERS_FILE_BYTES // 1024 // 1024}
+        )
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CommandError(f"{path} is not UTF-8 text.") from None
+        raise CommandError(_("%(file)s is not UTF-8 text.") % {"file": path}) from None
 
     wanted: dict[str, int] = {}  # username -> first line
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as error:
-        raise CommandError(f"{path} is not a valid list or CSV file: {error}.") from None
+        raise CommandError(
+            _("%(file)s is not a valid list or CSV file: %(error)s.")
+            % {"file": path, "error": error}
+        ) from None
     column = 0
     header_seen = False
     for line, cells in enumerate(rows, start=1):
@@ -151,7 +171,8 @@ def _users_from_file(tenant: Tenant, path: str) -> list[User]:
                 continue
             if len(cells) > 1:
                 raise CommandError(
-                    f"{path}, line {line}: a CSV needs a header with a username column."
+                    _("%(file)s, line %(line)s: a CSV needs a header with a username column.")
+                    % {"file": path, "line": line}
                 )
         value = cells[column].strip().lower() if column < len(cells) else ""
         if value:
@@ -163,11 +184,17 @@ def _users_from_file(tenant: Tenant, path: str) -> list[User]:
     missing = [(line, name) for name, line in wanted.items() if name not in found]
     if missing:
         details = "\n".join(
-            f"  line {line}: no user {name} in {tenant.name}" for line, name in missing[:50]
+            "  " + _("line %(line)s: no user %(username)s in %(tenant)s")
+            % {"line": line, "username": name, "tenant": tenant.name}
+            for line, name in missing[:50]
         )
-        more = f"\n  ... {len(missing) - 50} more" if len(missing) > 50 else ""
+        more = (
+            "\n  " + _("... %(count)s more") % {"count": len(missing) - 50}
+            if len(missing) > 50 else ""
+        )
         raise CommandError(
-            f"{len(missing)} usernames of {path} are not users of {tenant.name}; nothing was "
-            f"changed.\n{details}{more}"
+            _("%(count)s usernames of %(file)s are not users of %(tenant)s; nothing was "
+              "changed.") % {"count": len(missing), "file": path, "tenant": tenant.name}
+            + f"\n{details}{more}"
         )
     return [found[name] for name in wanted]

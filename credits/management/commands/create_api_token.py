@@ -5,16 +5,18 @@ could before tokens had scopes; reading call records (Graph's getPstnCalls) is g
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _lazy
 
+from accounts.commands import ConsoleCommand
 from accounts.models import Tenant
 from credits.usage.choices import DEFAULT_API_SCOPES, ApiScope
 from credits.usage.services.api_tokens import api_token_create
 
 
-class Command(BaseCommand):
-    help = (
+class Command(ConsoleCommand):
+    help = _lazy(
         "Create an API token for a tenant's usage API (POST /api/v1/usage, "
         "/api/v1/calls/authorize and Graph's GET /v1.0/communications/callRecords/"
         "getPstnCalls, as its scopes allow). The token is printed once: only its hash is "
@@ -22,9 +24,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--tenant", required=True, metavar="SLUG")
         parser.add_argument(
-            "--name", default="Usage API", help="What the token is for (default: Usage API)."
+            "--tenant", required=True, metavar="SLUG", help=gettext("The tenant's slug.")
+        )
+        parser.add_argument(
+            "--name", default="Usage API",
+            help=gettext("What the token is for (default: Usage API)."),
         )
         parser.add_argument(
             "--scope", action="append", choices=ApiScope.values, dest="scopes",
@@ -38,7 +43,7 @@ class Command(BaseCommand):
     def handle(self, *args, tenant: str, name: str, scopes: list[str] | None, **options) -> None:
         found = Tenant.objects.filter(slug=tenant).first()
         if found is None:
-            raise CommandError(f"No tenant with the slug {tenant!r}.")
+            raise CommandError(gettext("No tenant with the slug %(slug)r.") % {"slug": tenant})
         try:
             token, secret = api_token_create(
                 tenant=found, name=name, scopes=scopes or DEFAULT_API_SCOPES
@@ -46,7 +51,10 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from None
         self.stderr.write(
-            f"API token {token.prefix}… ({token.name}, scopes: {token.scopes}) for "
-            f"{found.name}. Copy it now: it is not stored and cannot be shown again."
+            gettext(
+                "API token %(prefix)s… (%(name)s, scopes: %(scopes)s) for %(tenant)s. Copy "
+                "it now: it is not stored and cannot be shown again."
+            ) % {"prefix": token.prefix, "name": token.name, "scopes": token.scopes,
+                 "tenant": found.name}
         )
         self.stdout.write(secret)

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from accounts.commands import ConsoleCommand
 from credits.exceptions import RatesInvalid
 from credits.usage.services.rates import SAMPLE_RATES, rates_import
 
 
-class Command(BaseCommand):
-    help = (
+class Command(ConsoleCommand):
+    help = _lazy(
         "Import rates from a CSV (country,number_type,per_minute,connection_fee,currency"
         "[,effective_from]). Every line is checked first; if any is bad, nothing is "
         "imported and each bad line is reported with its number. Use --sample for the "
@@ -20,27 +23,30 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("file", nargs="?", help="The rate CSV (UTF-8).")
+        parser.add_argument("file", nargs="?", help=_("The rate CSV (UTF-8)."))
         parser.add_argument(
             "--sample", action="store_true",
-            help=f"Import the shipped sample rates ({SAMPLE_RATES.name}): not real prices.",
+            help=_("Import the shipped sample rates (%(file)s): not real prices.")
+            % {"file": SAMPLE_RATES.name},
         )
         parser.add_argument(
             "--effective-from", type=date.fromisoformat, metavar="YYYY-MM-DD",
-            help="Date the rates take effect when the file has no effective_from column "
-            "(default: today, UTC).",
+            help=_(
+                "Date the rates take effect when the file has no effective_from column "
+                "(default: today, UTC)."
+            ),
         )
 
     def handle(self, *args, file: str | None, sample: bool, effective_from, **options) -> None:
         if bool(file) == bool(sample):
-            raise CommandError("Give a rate file, or --sample for the shipped sample rates.")
+            raise CommandError(_("Give a rate file, or --sample for the shipped sample rates."))
         path = SAMPLE_RATES if sample else Path(file)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise CommandError(f"{path}: no such file.") from None
+            raise CommandError(_("%(file)s: no such file.") % {"file": path}) from None
         except UnicodeDecodeError:
-            raise CommandError(f"{path}: not UTF-8 text.") from None
+            raise CommandError(_("%(file)s: not UTF-8 text.") % {"file": path}) from None
         try:
             result = rates_import(text=text, effective_from=effective_from)
         except RatesInvalid as error:
@@ -49,7 +55,9 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {error.message}") from None
         self.stdout.write(
             self.style.SUCCESS(
-                f"{result.total} rates: {result.created} new, {result.updated} changed, "
-                f"{result.unchanged} unchanged."
+                _("%(total)s rates: %(created)s new, %(updated)s changed, %(unchanged)s "
+                  "unchanged.")
+                % {"total": result.total, "created": result.created,
+                   "updated": result.updated, "unchanged": result.unchanged}
             )
         )

@@ -9,9 +9,11 @@ import json
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _lazy
 
+from accounts.commands import ConsoleCommand
 from accounts.models import Tenant
 from credits.exceptions import CreditsError, UsageInvalid
 from credits.usage.choices import UsageSource
@@ -26,12 +28,18 @@ from credits.usage.services.imports import (
 
 def summary_lines(result: UsageImported) -> list[str]:
     return [
-        f"{result.imported} imported, {result.duplicates} duplicates, "
-        f"{len(result.conflicts)} conflicts, {len(result.rejected)} rejected "
-        f"(of {result.received} records)",
-        f"{result.pool_minutes} minutes from pools; {result.calls_charged} calls charged "
-        f"to credits: {result.charged_minutes} minutes, {result.amount_charged} "
-        f"{result.currency}",
+        gettext(
+            "%(imported)s imported, %(duplicates)s duplicates, %(conflicts)s conflicts, "
+            "%(rejected)s rejected (of %(received)s records)"
+        ) % {"imported": result.imported, "duplicates": result.duplicates,
+             "conflicts": len(result.conflicts), "rejected": len(result.rejected),
+             "received": result.received},
+        gettext(
+            "%(pool_minutes)s minutes from pools; %(calls)s calls charged to credits: "
+            "%(minutes)s minutes, %(amount)s %(currency)s"
+        ) % {"pool_minutes": result.pool_minutes, "calls": result.calls_charged,
+             "minutes": result.charged_minutes, "amount": result.amount_charged,
+             "currency": result.currency},
     ]
 
 
@@ -49,8 +57,8 @@ def _json(file: str, text: str) -> object:
         ) from None
 
 
-class Command(BaseCommand):
-    help = (
+class Command(ConsoleCommand):
+    help = _lazy(
         "Import a call-record CSV (the PSTN usage report's header), or with --format graph "
         "a Microsoft Graph getPstnCalls page, for a tenant: rate each call, draw from the "
         "minute pools and charge credits. Idempotent by UsageId (Graph's id); bad rows are "
@@ -59,8 +67,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--tenant", required=True, metavar="SLUG")
-        parser.add_argument("file", help="The call-record CSV (UTF-8), or - for stdin.")
+        parser.add_argument(
+            "--tenant", required=True, metavar="SLUG", help=gettext("The tenant's slug.")
+        )
+        parser.add_argument(
+            "file", help=gettext("The call-record CSV (UTF-8), or - for stdin.")
+        )
         parser.add_argument(
             "--format", choices=("csv", "graph"), default="csv", dest="shape",
             help=gettext(
@@ -70,12 +82,14 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--charge-at", choices=[c.value for c in ChargeAt], default=ChargeAt.IMPORT,
-            help="When charges take effect: at import (default) or at each call's end "
-            "(replaying history; fails if the ledger already has later entries).",
+            help=gettext(
+                "When charges take effect: at import (default) or at each call's end "
+                "(replaying history; fails if the ledger already has later entries)."
+            ),
         )
         parser.add_argument(
             "--chunk-size", type=int, default=CHUNK_SIZE,
-            help=f"Records per transaction (default {CHUNK_SIZE}).",
+            help=gettext("Records per transaction (default %(size)s).") % {"size": CHUNK_SIZE},
         )
 
     def handle(
@@ -84,15 +98,15 @@ class Command(BaseCommand):
     ):
         found = Tenant.objects.filter(slug=tenant).first()
         if found is None:
-            raise CommandError(f"No tenant with the slug {tenant!r}.")
+            raise CommandError(gettext("No tenant with the slug %(slug)r.") % {"slug": tenant})
         if chunk_size < 1:
-            raise CommandError("--chunk-size must be at least 1.")
+            raise CommandError(gettext("--chunk-size must be at least 1."))
         try:
             text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise CommandError(f"{file}: no such file.") from None
+            raise CommandError(gettext("%(file)s: no such file.") % {"file": file}) from None
         except UnicodeDecodeError:
-            raise CommandError(f"{file}: not UTF-8 text.") from None
+            raise CommandError(gettext("%(file)s: not UTF-8 text.") % {"file": file}) from None
         try:
             if shape == "graph":
                 result = usage_import_graph(
@@ -105,19 +119,26 @@ class Command(BaseCommand):
                     charge_at=ChargeAt(charge_at), chunk_size=chunk_size,
                 )
         except UsageInvalid as error:
-            raise CommandError(f"{file}: {error.message} Nothing was imported.") from None
+            raise CommandError(
+                gettext("%(file)s: %(reason)s Nothing was imported.")
+                % {"file": file, "reason": error.message}
+            ) from None
         except CreditsError as error:
             raise CommandError(
-                f"{file}: stopped: {error.message} Chunks before the error were imported; "
-                "importing the file again skips them."
+                gettext(
+                    "%(file)s: stopped: %(reason)s Chunks before the error were imported; "
+                    "importing the file again skips them."
+                ) % {"file": file, "reason": error.message}
             ) from None
         for problem in [*result.conflicts, *result.rejected]:
-            label = "conflict" if problem in result.conflicts else "rejected"
+            label = gettext("conflict") if problem in result.conflicts else gettext("rejected")
             self.stderr.write(f"{file}:{problem.line}: {label}: {problem.reason}")
         for line in summary_lines(result):
             self.stdout.write(line)
         if result.conflicts or result.rejected:
             raise CommandError(
-                f"{len(result.rejected)} rejected and {len(result.conflicts)} conflicting "
-                "records were not imported (see above); the others were."
+                gettext(
+                    "%(rejected)s rejected and %(conflicts)s conflicting records were not "
+                    "imported (see above); the others were."
+                ) % {"rejected": len(result.rejected), "conflicts": len(result.conflicts)}
             )

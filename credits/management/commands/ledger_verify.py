@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
+from accounts.commands import ConsoleCommand
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.verification import account_label, account_verify
 
 
-class Command(BaseCommand):
-    help = (
+class Command(ConsoleCommand):
+    help = _lazy(
         "Recompute every credit account from its ledger entries and fund lots. Prints each "
         "mismatch with the account it belongs to and exits non-zero if there is any."
     )
@@ -17,7 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--tenant", metavar="SLUG", action="append", default=[],
-            help="Only check this tenant's account (repeatable).",
+            help=_("Only check this tenant's account (repeatable)."),
         )
 
     def handle(self, *args, tenant: list[str], **options) -> None:
@@ -26,7 +30,10 @@ class Command(BaseCommand):
             accounts = accounts.filter(tenant__slug__in=tenant)
             missing = set(tenant) - set(accounts.values_list("tenant__slug", flat=True))
             if missing:
-                raise CommandError(f"No credit account for tenant(s): {', '.join(sorted(missing))}")
+                raise CommandError(
+                    _("No credit account for tenant(s): %(slugs)s")
+                    % {"slugs": ", ".join(sorted(missing))}
+                )
         failed: list[str] = []
         checked = 0
         for account in accounts.iterator(chunk_size=200):
@@ -36,10 +43,22 @@ class Command(BaseCommand):
                 label = account_label(account)
                 failed.append(label)
                 for problem in problems:
-                    self.stderr.write(f"MISMATCH {label}: {problem}")
+                    self.stderr.write(
+                        _("MISMATCH %(account)s: %(problem)s")
+                        % {"account": label, "problem": problem}
+                    )
         if failed:
             raise CommandError(
-                f"{len(failed)} of {checked} credit account(s) do not reconcile: "
-                + "; ".join(failed)
+                ngettext(
+                    "%(failed)s of %(checked)s credit account does not reconcile: %(accounts)s",
+                    "%(failed)s of %(checked)s credit accounts do not reconcile: %(accounts)s",
+                    checked,
+                ) % {"failed": len(failed), "checked": checked, "accounts": "; ".join(failed)}
             )
-        self.stdout.write(self.style.SUCCESS(f"{checked} credit account(s) reconcile."))
+        self.stdout.write(self.style.SUCCESS(
+            ngettext(
+                "%(checked)s credit account reconciles.",
+                "%(checked)s credit accounts reconcile.",
+                checked,
+            ) % {"checked": checked}
+        ))

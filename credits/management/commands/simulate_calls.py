@@ -7,8 +7,11 @@ import csv
 import sys
 from datetime import UTC, date, datetime, timedelta
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from accounts.commands import ConsoleCommand
 from accounts.models import Tenant
 from accounts.spreadsheets import cell_neutralize
 from credits.exceptions import CreditsError
@@ -23,8 +26,8 @@ from credits.usage.telephony.simulator import calls_simulate
 _TEXT_COLUMNS = frozenset(HEADER) - {"Duration Seconds", "Connection Fee", "Charge"}
 
 
-class Command(BaseCommand):
-    help = (
+class Command(ConsoleCommand):
+    help = _lazy(
         "Simulate a tenant's calls for the D days before --end (default: today, UTC): mixed "
         "call types, countries, durations, toll-free inbound and conference dial-out, "
         "imported like a call-record file (rated, pooled, charged). Deterministic: the same "
@@ -33,33 +36,45 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--tenant", required=True, metavar="SLUG")
-        parser.add_argument("--days", type=int, required=True, metavar="D")
-        parser.add_argument("--calls-per-day", type=int, required=True, metavar="N")
+        parser.add_argument(
+            "--tenant", required=True, metavar="SLUG", help=_("The tenant's slug.")
+        )
+        parser.add_argument(
+            "--days", type=int, required=True, metavar="D", help=_("How many days to simulate.")
+        )
+        parser.add_argument(
+            "--calls-per-day", type=int, required=True, metavar="N",
+            help=_("How many calls each day."),
+        )
         parser.add_argument(
             "--end", type=date.fromisoformat, metavar="YYYY-MM-DD",
-            help="The day after the last simulated day (default: today, UTC).",
+            help=_("The day after the last simulated day (default: today, UTC)."),
         )
-        parser.add_argument("--seed", default="", help="Vary the traffic (default: none).")
+        parser.add_argument("--seed", default="", help=_("Vary the traffic (default: none)."))
         parser.add_argument(
             "--charge-at", choices=[c.value for c in ChargeAt], default=ChargeAt.IMPORT,
-            help="Charges at import (default) or at each call's end, day by day (needs a "
-            "ledger without later entries).",
+            help=_(
+                "Charges at import (default) or at each call's end, day by day (needs a "
+                "ledger without later entries)."
+            ),
         )
         parser.add_argument(
             "--output", metavar="FILE",
-            help="Write the calls as a call-record CSV (- for stdout) instead of importing.",
+            help=_("Write the calls as a call-record CSV (- for stdout) instead of importing."),
         )
 
     def handle(self, *args, tenant: str, days: int, calls_per_day: int, end, seed: str,
                charge_at: str, output: str | None, **options) -> None:
         found = Tenant.objects.filter(slug=tenant).first()
         if found is None:
-            raise CommandError(f"No tenant with the slug {tenant!r}.")
+            raise CommandError(_("No tenant with the slug %(slug)r.") % {"slug": tenant})
         if not 1 <= days <= MAX_DAYS:
-            raise CommandError(f"--days must be between 1 and {MAX_DAYS}.")
+            raise CommandError(_("--days must be between 1 and %(max)s.") % {"max": MAX_DAYS})
         if not 1 <= calls_per_day <= MAX_CALLS_PER_DAY:
-            raise CommandError(f"--calls-per-day must be between 1 and {MAX_CALLS_PER_DAY:,}.")
+            raise CommandError(
+                _("--calls-per-day must be between 1 and %(max)s.")
+                % {"max": f"{MAX_CALLS_PER_DAY:,}"}
+            )
         end = end or datetime.now(UTC).date()
         first_day = end - timedelta(days=days)
         if output:
@@ -71,12 +86,16 @@ class Command(BaseCommand):
                 seed=seed, charge_at=ChargeAt(charge_at),
             )
         except CreditsError as error:
-            raise CommandError(f"Stopped: {error.message}") from None
+            raise CommandError(_("Stopped: %(reason)s") % {"reason": error.message}) from None
         for problem in [*result.conflicts, *result.rejected]:
-            self.stderr.write(f"record {problem.line} ({problem.usage_id}): {problem.reason}")
+            self.stderr.write(
+                _("record %(line)s (%(usage_id)s): %(reason)s")
+                % {"line": problem.line, "usage_id": problem.usage_id, "reason": problem.reason}
+            )
         self.stdout.write(
-            f"Simulated {first_day:%Y-%m-%d} to {end - timedelta(days=1):%Y-%m-%d} for "
-            f"{found.name}:"
+            _("Simulated %(first)s to %(last)s for %(tenant)s:")
+            % {"first": f"{first_day:%Y-%m-%d}", "last": f"{end - timedelta(days=1):%Y-%m-%d}",
+               "tenant": found.name}
         )
         for line in summary_lines(result):
             self.stdout.write(line)
@@ -104,4 +123,6 @@ class Command(BaseCommand):
             if handle is not sys.stdout:
                 handle.close()
         if output != "-":
-            self.stdout.write(f"Wrote {count} call records to {output}.")
+            self.stdout.write(
+                _("Wrote %(count)s call records to %(file)s.") % {"count": count, "file": output}
+            )

@@ -29,7 +29,7 @@ def run(*args):
 
 def test_clean_ledger_passes(books):
     out, err = run()
-    assert "2 credit account(s) reconcile." in out
+    assert "2 credit accounts reconcile." in out
     assert err == ""
 
 
@@ -78,7 +78,7 @@ def test_one_tenant_can_be_checked(books):
     account, other = books
     CreditAccount.objects.filter(pk=other.pk).update(balance=Decimal("1"))
     out, _ = run("--tenant", "contoso")
-    assert "1 credit account(s) reconcile." in out
+    assert "1 credit account reconciles." in out
     with pytest.raises(CommandError, match="No credit account for tenant"):
         run("--tenant", "nowhere")
 
@@ -94,9 +94,9 @@ def test_manage_py_exits_with_status_1_naming_the_account(books, capsys):
     assert exit_status.value.code == 1
     err = capsys.readouterr().err
     assert f"MISMATCH credit account {account.pk} of Contoso (contoso, USD)" in err
-    assert "CommandError: 1 of 2 credit account(s) do not reconcile" in err
+    assert "CommandError: 1 of 2 credit accounts do not reconcile" in err
 
 
 def test_manage_py_exits_with_status_0_when_clean(books, capsys):
     execute_from_command_line(["manage.py", "ledger_verify"])
-    assert "2 credit account(s) reconcile." in capsys.readouterr().out
+    assert "2 credit accounts reconcile." in capsys.readouterr().out

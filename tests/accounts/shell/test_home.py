@@ -228,12 +228,14 @@ def test_navigation_marks_the_current_page(admin_client):
 # --- the language switcher -------------------------------------------------------------
 
 
-def test_language_switcher_offers_the_three_languages_and_posts_to_setlang(admin_client):
+def test_language_switcher_offers_the_browsers_and_three_languages_and_posts_to_setlang(admin_client):
     form = home(admin_client).by_id("language-form")
     assert form.attrs["action"] == "/i18n/setlang/"
     assert form.attrs["method"] == "post"
     select = form.find_all("select", name="language")[0]
-    assert [o.attrs["value"] for o in select.find_all("option")] == ["en", "zh-hans", "zh-hant"]
+    assert [o.attrs["value"] for o in select.find_all("option")] == [
+        "browser", "en", "zh-hans", "zh-hant"
+    ]
     assert form.find_all("input", name="next")[0].attrs["value"] == "/"
 
 

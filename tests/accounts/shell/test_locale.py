@@ -88,6 +88,43 @@ def test_a_language_the_console_lacks_changes_nothing(admin_client, global_admin
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
 
 
+def test_browsers_language_forgets_the_choice_and_the_cookie(db, global_admin):
+    browser = Client(headers={"Accept-Language": "zh-hant"})
+    browser.force_login(global_admin)
+    browser.post(SET_LANGUAGE, {"language": "zh-hans", "next": "/"})
+    assert html_lang(browser.get("/")) == "zh-hans"
+
+    response = browser.post(SET_LANGUAGE, {"language": "browser", "next": "/reports/pstn-usage/"})
+
+    assert (response.status_code, response["Location"]) == (302, "/reports/pstn-usage/")
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == ""  # deleted
+    global_admin.refresh_from_db()
+    assert global_admin.language == ""
+    assert AuditEvent.objects.filter(
+        action="accounts.user_language_set", after={"language": ""}
+    ).exists()
+    page = browser.get("/")
+    assert html_lang(page) == "zh-hant"  # the browser decides again
+    selected = re.findall(r'<option value="([^"]+)" selected>', page.content.decode())
+    assert selected == ["browser"]
+
+
+def test_browsers_language_refuses_a_next_on_another_host(admin_client, global_admin):
+    response = admin_client.post(
+        SET_LANGUAGE, {"language": "browser", "next": "https://evil.example/"}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/")
+
+
+def test_a_stranger_choosing_browsers_language_only_loses_the_cookie(db, client):
+    client.post(SET_LANGUAGE, {"language": "zh-hans", "next": "/accounts/login/"})
+    response = client.post(SET_LANGUAGE, {"language": "browser", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == ""
+    assert client.get("/accounts/login/", headers={"accept-language": "en"})[
+        "Content-Language"] == "en"
+
+
 def test_switching_takes_only_post(admin_client, global_admin):
     assert admin_client.get(SET_LANGUAGE, {"language": "zh-hans"}).status_code == 405
     global_admin.refresh_from_db()

@@ -3,8 +3,9 @@ where Django's app registry looks for them, with the capabilities' choices.
 
 - ``credits.ledger.models``: ``CreditAccount`` (one per tenant: the cached balance and
   deficit, the recharge settings), ``FundLot`` (one per funding, expiring 12 calendar
-  months after purchase), ``LedgerEntry`` (append-only, one per posting) and
-  ``LotMovement`` (how an entry changed each lot it touched).
+  months after purchase), ``LedgerEntry`` (append-only, one per posting),
+  ``LotMovement`` (how an entry changed each lot it touched) and ``LedgerDaySummary``
+  (spent and funded per account and UTC day, the Funding advice's read model).
 - ``credits.billing.models``: ``PaymentMethod`` (saved cards), ``EnterpriseAgreement``,
   ``BillingProfile`` (how a tenant's credits are paid), ``Order``, ``SandboxCharge``,
   ``InvoicingApproval`` (the credit line staff grant), ``Invoice`` (one per invoice
@@ -49,6 +50,7 @@ from credits.ledger.models.entries import (
     LotMovement,
 )
 from credits.ledger.models.lots import FundLot, FundLotQuerySet
+from credits.ledger.models.rollup import LedgerDaySummary
 from credits.notifications.choices import DeliveryStatus, NotificationKind
 from credits.notifications.models import Notification, NotificationQuerySet
 from credits.reports.choices import ExportFormat, ExportStatus
@@ -89,6 +91,7 @@ __all__ = [
     "FundLot",
     "FundLotQuerySet",
     "FundSource",
+    "LedgerDaySummary",
     "LedgerEntry",
     "LedgerEntryQuerySet",
     "LotMovement",

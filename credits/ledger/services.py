@@ -48,7 +48,18 @@ Rules
   calling service (an order being paid, a call being rated) may wrap the posting in its
   own transaction so both commit or neither does; when called outside a transaction the
   block is the transaction. New values are computed in Python with ``Decimal`` under the
-  lock and written as values, never as SQL arithmetic (exact on SQLite as well).
+  lock and written as values, never as SQL arithmetic (exact on SQLite as well); the one
+  exception is the day rollup's upsert on PostgreSQL, which adds in exact ``numeric``.
+- **Statements.** A single posting is three statements inside its transaction: the lock
+  (``_lock``), one read of the key and of the lots with funds (``_read``), one write
+  (``_flush``: on PostgreSQL a single ``WITH`` statement inserting the entries, their
+  movements and any new lot, updating the lots with ``UPDATE … FROM (VALUES …)`` and the
+  account, and upserting the day rollup). The read comes after the lock, never joined to
+  it: in READ COMMITTED a statement that waited for the lock would see the lots as they
+  were before the posting it waited for. An audited posting adds its audit row.
+- **Day rollup.** Every posting adds its entries to ``LedgerDaySummary`` (per account and
+  UTC day: spent, funded, entries) in the same transaction; ``ledger_verify`` checks it
+  against the entries.
 - **Batches.** ``usage_charge_many`` posts many usage charges (rated calls) in one
   transaction with the same rules and the same entries, fingerprints and lot movements
   as one ``usage_charge`` per charge: one lock, one idempotency lookup, FIFO draw-down
@@ -67,13 +78,14 @@ Rules
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.batching import in_batches
@@ -109,6 +121,7 @@ from credits.ledger.choices import REVERSIBLE_KINDS, CreditAccountStatus, EntryK
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import FUNDING_KIND, LedgerEntry, LotMovement
 from credits.ledger.models.lots import FundLot
+from credits.ledger.models.rollup import LedgerDaySummary, day_figures
 from credits.ledger.selectors import balance_at
 
 if TYPE_CHECKING:
@@ -171,20 +184,17 @@ def funds_add(
         reference_type=reference_type, reference_id=reference_id,
     )
 
-    def write(locked: CreditAccount, moment: datetime) -> LedgerEntry:
-        before = locked.balance
-        entry = _fund(
-            locked, moment, amount=amount, source=source, kind=FUNDING_KIND[source],
+    def write(work: _Work, moment: datetime) -> LedgerEntry:
+        return _fund(
+            work, moment, amount=amount, source=source, kind=FUNDING_KIND[source],
             key=idempotency_key, fingerprint=fingerprint, acting_user=acting_user,
             reference_type=reference_type, reference_id=reference_id, memo=memo,
         )
-        if acting_user is not None:
-            _audit(locked, acting_user, "credits.funds_add", entry=entry, before=before)
-        return entry
 
     return _posting(
         account, key=idempotency_key, fingerprint=fingerprint, at=at, acting_user=acting_user,
         require_open=True, describe=f"{source} of {amount} {currency}", write=write,
+        audit="credits.funds_add" if acting_user is not None else None,
     )
 
 
@@ -217,10 +227,10 @@ def usage_charge(
         reference_type=reference_type, reference_id=reference_id,
     )
 
-    def write(locked: CreditAccount, moment: datetime) -> LedgerEntry:
-        moves, _shortfall = _draw(locked, amount, moment)
+    def write(work: _Work, moment: datetime) -> LedgerEntry:
+        moves, _shortfall = _draw(work, amount, moment)
         return _post(
-            locked, moment, kind=EntryKind.USAGE, amount=-amount, moves=moves,
+            work, moment, kind=EntryKind.USAGE, amount=-amount, moves=moves,
             key=idempotency_key, fingerprint=fingerprint,
             reference_type=reference_type, reference_id=reference_id, memo=memo,
         )
@@ -374,34 +384,32 @@ def entry_adjust(
         reference_type=reference_type, reference_id=reference_id,
     )
 
-    def write(locked: CreditAccount, moment: datetime) -> LedgerEntry:
-        before = locked.balance
+    def write(work: _Work, moment: datetime) -> LedgerEntry:
         common = {
             "key": idempotency_key, "fingerprint": fingerprint, "acting_user": acting_user,
             "reference_type": reference_type, "reference_id": reference_id, "memo": memo,
         }
         if sign > 0:
-            entry = _fund(
-                locked, moment, amount=magnitude, source=FundSource.ADJUSTMENT,
+            return _fund(
+                work, moment, amount=magnitude, source=FundSource.ADJUSTMENT,
                 kind=EntryKind.ADJUSTMENT, **common,
             )
-        else:
-            moves, shortfall = _draw(locked, magnitude, moment)
-            if shortfall:
-                usable = magnitude - shortfall
-                raise InsufficientCredits(
-                    f"Cannot take {magnitude} {locked.currency}: only {usable} "
-                    f"{locked.currency} of unexpired funds are left."
-                )
-            entry = _post(
-                locked, moment, kind=EntryKind.ADJUSTMENT, amount=signed, moves=moves, **common
+        moves, shortfall = _draw(work, magnitude, moment)
+        if shortfall:
+            usable = magnitude - shortfall
+            currency_code = work.account.currency
+            raise InsufficientCredits(
+                f"Cannot take {magnitude} {currency_code}: only {usable} "
+                f"{currency_code} of unexpired funds are left."
             )
-        _audit(locked, acting_user, "credits.entry_adjust", entry=entry, before=before)
-        return entry
+        return _post(
+            work, moment, kind=EntryKind.ADJUSTMENT, amount=signed, moves=moves, **common
+        )
 
     return _posting(
         account, key=idempotency_key, fingerprint=fingerprint, at=at, acting_user=acting_user,
         require_open=False, describe=f"adjustment of {signed:+} {currency}", write=write,
+        audit="credits.entry_adjust",
     )
 
 
@@ -422,7 +430,7 @@ def entry_reverse(
     fingerprint = request_fingerprint("entry_reverse", entry=entry.pk)
     account = entry.account
 
-    def write(locked: CreditAccount, moment: datetime) -> LedgerEntry:
+    def write(work: _Work, moment: datetime) -> LedgerEntry:
         original = LedgerEntry.objects.get(pk=entry.pk)
         if original.kind not in REVERSIBLE_KINDS:
             raise EntryNotReversible(
@@ -432,23 +440,21 @@ def entry_reverse(
         done = LedgerEntry.objects.filter(reverses=original).values_list("pk", flat=True).first()
         if done is not None:
             raise EntryNotReversible(f"Entry #{original.pk} was already reversed by entry #{done}.")
-        before = locked.balance
         if original.amount > 0:
-            moves, lot = _reverse_credit(locked, original, moment), None
+            moves, lot = _reverse_credit(work, original, moment), None
         else:
-            moves, lot = _reverse_debit(locked, original, moment)
-        reversal = _post(
-            locked, moment, kind=EntryKind.REVERSAL, amount=-original.amount, moves=moves, lot=lot,
+            moves, lot = _reverse_debit(work, original, moment)
+        return _post(
+            work, moment, kind=EntryKind.REVERSAL, amount=-original.amount, moves=moves, lot=lot,
             reverses=original, key=idempotency_key, fingerprint=fingerprint,
             acting_user=acting_user, reference_type="entry", reference_id=str(original.pk),
             memo=memo,
         )
-        _audit(locked, acting_user, "credits.entry_reverse", entry=reversal, before=before)
-        return reversal
 
     return _posting(
         account, key=idempotency_key, fingerprint=fingerprint, at=at, acting_user=acting_user,
         require_open=False, describe=f"reversal of entry #{entry.pk}", write=write,
+        audit="credits.entry_reverse",
     )
 
 
@@ -486,20 +492,25 @@ def lot_withdraw(
     account = lot.account
     with transaction.atomic():
         locked = _lock(account)
-        entry = entry_replayed(locked, key, fingerprint, f"withdrawal of lot {lot.pk}")
-        if entry is None:
+        work = _read(locked, key=key)
+        entry = None
+        if work.replayed is not None:
+            entry = entry_replayed(locked, key, fingerprint, f"withdrawal of lot {lot.pk}")
+        else:
             actor_check(locked, acting_user)
             moment = _posting_time(locked, at)
-            _expire_due(locked, as_of=moment, posted_at=moment)
-            current = FundLot.objects.get(pk=lot.pk, account=locked)
+            _expire_due(work, as_of=moment, posted_at=moment)
+            current = work.lot(lot.pk) or FundLot.objects.get(pk=lot.pk, account=locked)
+            before = locked.balance
             if current.remaining > 0:
-                before = locked.balance
                 entry = _post(
-                    locked, moment, kind=EntryKind.ADJUSTMENT, amount=-current.remaining,
+                    work, moment, kind=EntryKind.ADJUSTMENT, amount=-current.remaining,
                     moves=[_Move(current, -current.remaining)], lot=current, key=key,
                     fingerprint=fingerprint, acting_user=acting_user,
                     reference_type=reference_type, reference_id=reference_id, memo=memo,
                 )
+            _flush(work)
+            if entry is not None:
                 _audit(locked, acting_user, "credits.lot_withdraw", entry=entry, before=before)
     _sync(account, locked)
     return entry
@@ -517,7 +528,9 @@ def funds_expire(*, account: CreditAccount, at: datetime | None = None) -> list[
         locked = _lock(account)
         last = locked.last_posted_at
         posted_at = max(as_of, last) if last is not None else as_of
-        entries = _expire_due(locked, as_of=as_of, posted_at=posted_at)
+        work = _read(locked)
+        entries = _expire_due(work, as_of=as_of, posted_at=posted_at)
+        _flush(work)
     _sync(account, locked)
     return entries
 
@@ -598,6 +611,25 @@ class _Move:
     stored: bool = False
 
 
+@dataclass
+class _Work:
+    """One posting's state and writes: the lots with funds as read under the account's
+    lock (in draw order), whether the key was used, then the entries, lot movements and
+    changed lots gathered in memory and written at once by ``_flush``."""
+
+    account: CreditAccount
+    lots: list[FundLot]
+    replayed: int | None = None  # the id of the entry already posted with the key
+    new_lot: FundLot | None = None
+    entries: list[LedgerEntry] = field(default_factory=list)
+    entry_lots: list[FundLot | None] = field(default_factory=list)
+    movements: list[list[tuple[FundLot, Decimal, Decimal]]] = field(default_factory=list)
+    changed: dict[int, FundLot] = field(default_factory=dict)
+
+    def lot(self, pk: int | None) -> FundLot | None:
+        return next((lot for lot in self.lots if lot.pk == pk), None)
+
+
 def _posting(
     account: CreditAccount,
     *,
@@ -607,16 +639,23 @@ def _posting(
     acting_user: User | None,
     require_open: bool,
     describe: str,
-    write: Callable[[CreditAccount, datetime], LedgerEntry],
+    write: Callable[[_Work, datetime], LedgerEntry],
+    audit: str | None = None,
 ) -> LedgerEntry:
-    """Lock, replay or check, expire due lots, write; the frame of every posting."""
+    """Lock, replay or check, expire due lots, write; the frame of every posting.
+
+    Three statements: the lock, one read (the key and the lots with funds), one write
+    (``_flush``: entries, movements, lots, account and day rollup); an audited posting
+    adds its audit row."""
     key = key_check(key)
     if at is not None:
         aware_check(at)
     with transaction.atomic():
         locked = _lock(account)
-        entry = entry_replayed(locked, key, fingerprint, describe)
-        if entry is None:
+        work = _read(locked, key=key)
+        if work.replayed is not None:
+            entry = entry_replayed(locked, key, fingerprint, describe)
+        else:
             if require_open and locked.is_closed:
                 raise AccountClosed(
                     f"The credit account of {locked.tenant} is closed: it takes no new funds "
@@ -624,8 +663,12 @@ def _posting(
                 )
             actor_check(locked, acting_user)
             moment = _posting_time(locked, at)
-            _expire_due(locked, as_of=moment, posted_at=moment)
-            entry = write(locked, moment)
+            _expire_due(work, as_of=moment, posted_at=moment)
+            before = locked.balance
+            entry = write(work, moment)
+            _flush(work)
+            if audit is not None:
+                _audit(locked, acting_user, audit, entry=entry, before=before)
             _posted_log(locked, [entry])
     _sync(account, locked)
     return entry
@@ -697,17 +740,16 @@ def _audit(
 
 
 def _draw(
-    account: CreditAccount, amount: Decimal, at: datetime, *, exclude_lot: int | None = None
+    work: _Work, amount: Decimal, at: datetime, *, exclude_lot: int | None = None
 ) -> tuple[list[_Move], Decimal]:
     """Take ``amount`` from the unexpired lots, expiring first; return moves and shortfall."""
-    lots = FundLot.objects.for_account(account).active(at).draw_order()
-    if exclude_lot is not None:
-        lots = lots.exclude(pk=exclude_lot)
     moves: list[_Move] = []
     left = amount
-    for lot in lots:
+    for lot in work.lots:
         if not left:
             break
+        if lot.remaining <= 0 or lot.expires_at <= at or lot.pk == exclude_lot:
+            continue
         take = min(lot.remaining, left)
         moves.append(_Move(lot, -take))
         left -= take
@@ -715,44 +757,47 @@ def _draw(
 
 
 def _new_lot(
-    account: CreditAccount, moment: datetime, *, source: str, amount: Decimal, remaining: Decimal
+    work: _Work, moment: datetime, *, source: str, amount: Decimal, remaining: Decimal
 ) -> tuple[FundLot, list[_Move]]:
-    lot = FundLot.objects.create(
-        account=account, source=source, amount=amount, remaining=remaining,
+    if work.new_lot is not None:  # pragma: no cover - a bug in this module
+        raise LedgerError("Internal ledger error: one posting creates at most one lot.")
+    lot = FundLot(
+        account=work.account, source=source, amount=amount, remaining=remaining,
         purchased_at=moment, expires_at=lot_expires_at(moment),
     )
+    work.new_lot = lot
     return lot, ([_Move(lot, remaining, stored=True)] if remaining else [])
 
 
 def _fund(
-    account: CreditAccount, moment: datetime, *, amount: Decimal, source: str, kind: str, **post
+    work: _Work, moment: datetime, *, amount: Decimal, source: str, kind: str, **post
 ) -> LedgerEntry:
-    covered = min(amount, account.deficit)
-    lot, moves = _new_lot(account, moment, source=source, amount=amount, remaining=amount - covered)
-    return _post(account, moment, kind=kind, amount=amount, moves=moves, lot=lot, **post)
+    covered = min(amount, work.account.deficit)
+    lot, moves = _new_lot(work, moment, source=source, amount=amount, remaining=amount - covered)
+    return _post(work, moment, kind=kind, amount=amount, moves=moves, lot=lot, **post)
 
 
-def _reverse_credit(account: CreditAccount, original: LedgerEntry, moment: datetime) -> list[_Move]:
-    lot = FundLot.objects.get(pk=original.lot_id)
+def _reverse_credit(work: _Work, original: LedgerEntry, moment: datetime) -> list[_Move]:
+    lot = work.lot(original.lot_id) or FundLot.objects.get(pk=original.lot_id)
     if lot.expires_at <= moment:
         raise EntryNotReversible(
             f"The funds of entry #{original.pk} expired on {lot.expires_at:%Y-%m-%d}; "
             "post an adjustment instead."
         )
     moves = [_Move(lot, -lot.remaining)] if lot.remaining else []
-    rest, _shortfall = _draw(account, original.amount - lot.remaining, moment, exclude_lot=lot.pk)
+    rest, _shortfall = _draw(work, original.amount - lot.remaining, moment, exclude_lot=lot.pk)
     return moves + rest
 
 
 def _reverse_debit(
-    account: CreditAccount, original: LedgerEntry, moment: datetime
+    work: _Work, original: LedgerEntry, moment: datetime
 ) -> tuple[list[_Move], FundLot | None]:
     amount = -original.amount
-    left = amount - min(amount, account.deficit)
+    left = amount - min(amount, work.account.deficit)
     moves: list[_Move] = []
     drawn = original.movements.select_related("lot").order_by("-lot__expires_at", "-lot_id")
     for movement in drawn:
-        lot = movement.lot
+        lot = work.lot(movement.lot_id) or movement.lot
         if not left:
             break
         if lot.expires_at <= moment:
@@ -763,19 +808,19 @@ def _reverse_debit(
             left -= put
     if not left:
         return moves, None
-    lot, new = _new_lot(account, moment, source=FundSource.ADJUSTMENT, amount=left, remaining=left)
+    lot, new = _new_lot(work, moment, source=FundSource.ADJUSTMENT, amount=left, remaining=left)
     return moves + new, lot
 
 
-def _expire_due(
-    account: CreditAccount, *, as_of: datetime, posted_at: datetime
-) -> list[LedgerEntry]:
+def _expire_due(work: _Work, *, as_of: datetime, posted_at: datetime) -> list[LedgerEntry]:
     entries = []
-    for lot in FundLot.objects.for_account(account).due_for_expiry(as_of).draw_order():
+    for lot in list(work.lots):
+        if lot.remaining <= 0 or lot.expires_at > as_of:
+            continue
         amount = -lot.remaining
         entries.append(
             _post(
-                account, posted_at, kind=EntryKind.EXPIRY, amount=amount,
+                work, posted_at, kind=EntryKind.EXPIRY, amount=amount,
                 moves=[_Move(lot, amount)], lot=lot,
                 key=f"{RESERVED_KEY_PREFIX}expiry:lot:{lot.pk}",
                 fingerprint=request_fingerprint("funds_expire", lot=lot.pk, amount=amount),
@@ -787,7 +832,7 @@ def _expire_due(
 
 
 def _post(
-    account: CreditAccount,
+    work: _Work,
     moment: datetime,
     *,
     kind: str,
@@ -802,7 +847,9 @@ def _post(
     reference_id: str = "",
     memo: str = "",
 ) -> LedgerEntry:
-    """Write one entry, its lot movements, the lots and the account's cached figures."""
+    """Add one entry and its lot movements to the posting, and move the lots' remaining
+    amounts and the account's cached figures in memory; ``_flush`` writes them."""
+    account = work.account
     moves = list(moves)
     balance_after = account.balance + amount
     deficit_after = account.deficit + sum((m.delta for m in moves), ZERO) - amount
@@ -812,8 +859,8 @@ def _post(
         raise InvalidAmount(
             f"The balance would leave the range the ledger can hold ({MONEY_LIMIT:,})."
         )
-    entry = LedgerEntry.objects.create(
-        account=account, kind=kind, amount=amount, balance_after=balance_after, lot=lot,
+    entry = LedgerEntry(
+        account=account, kind=kind, amount=amount, balance_after=balance_after,
         reverses=reverses, reference_type=reference_type, reference_id=reference_id,
         acting_user=acting_user, idempotency_key=key, fingerprint=fingerprint, memo=memo,
         created_at=moment,
@@ -822,18 +869,246 @@ def _post(
     for move in moves:
         if not move.stored:
             move.lot.remaining += move.delta
-            FundLot.objects.filter(pk=move.lot.pk).update(remaining=move.lot.remaining)
-        movements.append(
-            LotMovement(
-                entry=entry, lot=move.lot, amount=move.delta, remaining_after=move.lot.remaining
-            )
-        )
-    LotMovement.objects.bulk_create(movements)
-    CreditAccount.objects.filter(pk=account.pk).update(
-        balance=balance_after, deficit=deficit_after, last_posted_at=moment
-    )
+            work.changed[move.lot.pk] = move.lot
+        movements.append((move.lot, move.delta, move.lot.remaining))
+    work.entries.append(entry)
+    work.entry_lots.append(lot)
+    work.movements.append(movements)
     account.balance, account.deficit, account.last_posted_at = balance_after, deficit_after, moment
     return entry
+
+
+_LOT_FIELDS = [f.attname for f in FundLot._meta.concrete_fields]
+
+
+def _read(account: CreditAccount, *, key: str | None = None) -> _Work:
+    """What a posting needs under the lock, in one statement on PostgreSQL: the entry
+    already posted with ``key`` (if any) and the account's lots with funds, in draw order
+    (expired ones included: the expiry step forfeits them)."""
+    if connection.vendor != "postgresql":
+        lots = list(FundLot.objects.for_account(account).filter(remaining__gt=0).draw_order())
+        replayed = None
+        if key is not None:
+            replayed = (
+                LedgerEntry.objects.filter(account=account, idempotency_key=key)
+                .values_list("pk", flat=True)
+                .first()
+            )
+        return _Work(account, lots, replayed)
+    columns = ", ".join(f"l.{connection.ops.quote_name(name)}" for name in _LOT_FIELDS)
+    replay_column = "r.id" if key is not None else "NULL"
+    replay_join = (
+        "LEFT JOIN credits_ledgerentry r ON r.account_id = %s AND r.idempotency_key = %s"
+        if key is not None else ""
+    )
+    params: list = [account.pk, key] if key is not None else []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {replay_column}, {columns} FROM (SELECT 1) AS one {replay_join} "  # noqa: S608
+            "LEFT JOIN credits_fundlot l ON l.account_id = %s AND l.remaining > 0 "
+            "ORDER BY l.expires_at, l.purchased_at, l.id",
+            [*params, account.pk],
+        )
+        rows = cursor.fetchall()
+    db = connection.alias
+    lots = [FundLot.from_db(db, _LOT_FIELDS, row[1:]) for row in rows if row[1] is not None]
+    return _Work(account, lots, rows[0][0])
+
+
+def _flush(work: _Work) -> None:
+    """Write what the posting gathered: its entries (in order, so ids follow time), their
+    lot movements, the new lot, the changed lots, the account's cached figures and the
+    day rollup. One statement on PostgreSQL; plain ORM writes elsewhere. Gives every
+    entry (and the new lot) its id, then empties the work for the next posting."""
+    if not work.entries:
+        return
+    account = work.account
+    days: dict = defaultdict(lambda: [ZERO, ZERO, 0])
+    for entry in work.entries:
+        reversed_kind = entry.reverses.kind if entry.reverses is not None else None
+        spent, funded = day_figures(entry.kind, entry.amount, reversed_kind)
+        day = days[entry.created_at.astimezone(UTC).date()]
+        day[0] += spent
+        day[1] += funded
+        day[2] += 1
+    if connection.vendor == "postgresql":
+        _flush_statement(work, days)
+    else:
+        if work.new_lot is not None:
+            work.new_lot.save()
+        for entry, lot in zip(work.entries, work.entry_lots, strict=True):
+            entry.lot = lot
+            entry.save()
+        LotMovement.objects.bulk_create(
+            LotMovement(entry=entry, lot=lot, amount=delta, remaining_after=after)
+            for entry, moves in zip(work.entries, work.movements, strict=True)
+            for lot, delta, after in moves
+        )
+        _lots_update({pk: lot.remaining for pk, lot in work.changed.items()})
+        CreditAccount.objects.filter(pk=account.pk).update(
+            balance=account.balance, deficit=account.deficit,
+            last_posted_at=account.last_posted_at,
+        )
+        _days_add(account, days)
+    work.new_lot = None
+    work.entries, work.entry_lots, work.movements, work.changed = [], [], [], {}
+
+
+def _flush_statement(work: _Work, days: dict) -> None:
+    """``_flush`` on PostgreSQL: one ``WITH`` statement whose parts insert the new lot, the
+    entries and their movements (joined to the entries' new ids by key), update the lots
+    (``UPDATE … FROM (VALUES …)``) and the account, and upsert the day rollup (``ON
+    CONFLICT DO UPDATE``, in exact ``numeric``)."""
+    account = work.account
+    parts: list[str] = []
+    params: list = []
+    new_lot = work.new_lot
+    new_lot_id = "NULL"
+    if new_lot is not None:
+        parts.append(
+            "new_lot AS (INSERT INTO credits_fundlot (account_id, source, amount, remaining, "
+            "purchased_at, expires_at) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id)"
+        )
+        params += [account.pk, new_lot.source, new_lot.amount, new_lot.remaining,
+                   new_lot.purchased_at, new_lot.expires_at]
+        new_lot_id = "(SELECT id FROM new_lot)"
+    rows = []
+    for order, (entry, lot) in enumerate(zip(work.entries, work.entry_lots, strict=True)):
+        rows.append(
+            "(%s::int, %s::varchar, %s::numeric, %s::numeric, %s::bigint, %s::boolean, "
+            "%s::bigint, %s::varchar, %s::varchar, %s::bigint, %s::varchar, %s::varchar, "
+            "%s::varchar, %s::timestamptz, %s::timestamptz)"
+        )
+        params += [
+            order, entry.kind, entry.amount, entry.balance_after,
+            lot.pk if lot is not None else None, lot is not None and lot is new_lot,
+            entry.reverses_id, entry.reference_type, entry.reference_id, entry.acting_user_id,
+            entry.idempotency_key, entry.fingerprint, entry.memo, entry.created_at,
+            entry.recorded_at,
+        ]
+    parts.append(
+        "new_entries AS (INSERT INTO credits_ledgerentry (account_id, kind, amount, "  # noqa: S608
+        "balance_after, lot_id, reverses_id, reference_type, reference_id, acting_user_id, "
+        "idempotency_key, fingerprint, memo, created_at, recorded_at) "
+        f"SELECT {int(account.pk)}, v.kind, v.amount, v.balance_after, "
+        f"CASE WHEN v.lot_new THEN {new_lot_id} ELSE v.lot_id END, v.reverses_id, "
+        "v.reference_type, v.reference_id, v.acting_user_id, v.idempotency_key, "
+        "v.fingerprint, v.memo, v.created_at, v.recorded_at "
+        f"FROM (VALUES {', '.join(rows)}) AS v(ord, kind, amount, balance_after, lot_id, "
+        "lot_new, reverses_id, reference_type, reference_id, acting_user_id, "
+        "idempotency_key, fingerprint, memo, created_at, recorded_at) "
+        "ORDER BY v.ord RETURNING id, idempotency_key)"
+    )
+    moves = [
+        (entry.idempotency_key, lot, delta, after)
+        for entry, entry_moves in zip(work.entries, work.movements, strict=True)
+        for lot, delta, after in entry_moves
+    ]
+    if moves:
+        parts.append(
+            "moves AS (INSERT INTO credits_lotmovement (entry_id, lot_id, amount, "  # noqa: S608
+            f"remaining_after) SELECT e.id, CASE WHEN v.lot_new THEN {new_lot_id} "
+            "ELSE v.lot_id END, v.amount, v.remaining_after FROM (VALUES "
+            + ", ".join(["(%s::varchar, %s::bigint, %s::boolean, %s::numeric, %s::numeric)"]
+                        * len(moves))
+            + ") AS v(key, lot_id, lot_new, amount, remaining_after) "
+            "JOIN new_entries e ON e.idempotency_key = v.key)"
+        )
+        for key, lot, delta, after in moves:
+            params += [key, lot.pk, lot is new_lot, delta, after]
+    changed = [(pk, lot.remaining) for pk, lot in work.changed.items()]
+    if changed:
+        parts.append(
+            "lots AS (UPDATE credits_fundlot AS l SET remaining = v.remaining FROM (VALUES "  # noqa: S608
+            + ", ".join(["(%s::bigint, %s::numeric)"] * len(changed))
+            + ") AS v(id, remaining) WHERE l.id = v.id)"
+        )
+        for pk, remaining in changed:
+            params += [pk, remaining]
+    parts.append(
+        "account AS (UPDATE credits_creditaccount SET balance = %s, deficit = %s, "
+        "last_posted_at = %s WHERE id = %s)"
+    )
+    params += [account.balance, account.deficit, account.last_posted_at, account.pk]
+    parts.append(f"days AS ({_DAYS_UPSERT.format(rows=_days_values(account, days, params))})")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH {', '.join(parts)} SELECT id, idempotency_key, {new_lot_id} "  # noqa: S608
+            "FROM new_entries",
+            params,
+        )
+        returned = cursor.fetchall()
+    ids = {key: pk for pk, key, _lot in returned}
+    db = connection.alias
+    if new_lot is not None:
+        new_lot.pk = returned[0][2]
+        new_lot._state.adding, new_lot._state.db = False, db
+    for entry, lot in zip(work.entries, work.entry_lots, strict=True):
+        entry.pk = ids[entry.idempotency_key]
+        entry.lot = lot
+        entry._state.adding, entry._state.db = False, db
+
+
+_DAYS_UPSERT = (
+    "INSERT INTO credits_ledgerdaysummary AS s (account_id, day, spent, funded, entries) "
+    "VALUES {rows} ON CONFLICT (account_id, day) DO UPDATE SET "
+    "spent = s.spent + EXCLUDED.spent, funded = s.funded + EXCLUDED.funded, "
+    "entries = s.entries + EXCLUDED.entries"
+)
+
+
+def _days_values(account: CreditAccount, days: dict, params: list) -> str:
+    for day, (spent, funded, count) in sorted(days.items()):
+        params += [account.pk, day, spent, funded, count]
+    return ", ".join(["(%s, %s::date, %s::numeric, %s::numeric, %s::int)"] * len(days))
+
+
+def _days_add(account: CreditAccount, days: dict) -> None:
+    """Add ``{day: [spent, funded, entries]}`` to the account's day rollup: one upsert on
+    PostgreSQL; elsewhere read, add in Python with ``Decimal`` and write."""
+    if not days:
+        return
+    if connection.vendor == "postgresql":
+        params: list = []
+        rows = _days_values(account, days, params)
+        with connection.cursor() as cursor:
+            cursor.execute(_DAYS_UPSERT.format(rows=rows), params)
+        return
+    existing = {
+        row.day: row
+        for row in LedgerDaySummary.objects.filter(account=account, day__in=list(days))
+    }
+    for day, (spent, funded, count) in days.items():
+        row = existing.get(day)
+        if row is None:
+            LedgerDaySummary.objects.create(
+                account=account, day=day, spent=spent, funded=funded, entries=count
+            )
+        else:
+            LedgerDaySummary.objects.filter(pk=row.pk).update(
+                spent=row.spent + spent, funded=row.funded + funded, entries=row.entries + count
+            )
+
+
+def _lots_update(remaining: dict[int, Decimal]) -> None:
+    """Write the lots' new remaining amounts: one ``UPDATE … FROM (VALUES …)`` on
+    PostgreSQL, one update per lot elsewhere."""
+    if not remaining:
+        return
+    if connection.vendor != "postgresql":
+        for pk, value in remaining.items():
+            FundLot.objects.filter(pk=pk).update(remaining=value)
+        return
+    params: list = []
+    for pk, value in remaining.items():
+        params += [pk, value]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE credits_fundlot AS l SET remaining = v.remaining FROM (VALUES "  # noqa: S608
+            + ", ".join(["(%s::bigint, %s::numeric)"] * len(remaining))
+            + ") AS v(id, remaining) WHERE l.id = v.id",
+            params,
+        )
 
 
 # ------------------------------------------------------------------- batch internals
@@ -878,11 +1153,13 @@ def _charge_run(
     (as every posting does) and ends before any loaded lot with funds expires. Returns
     the usage entries (not the expiries)."""
     written: list[LedgerEntry] = []
+    work = _read(account)
     start = 0
     while start < len(timed):
         moment = timed[start][0]
-        _expire_due(account, as_of=moment, posted_at=moment)
-        lots = list(FundLot.objects.for_account(account).active(moment).draw_order())
+        _expire_due(work, as_of=moment, posted_at=moment)
+        _flush(work)
+        lots = [lot for lot in work.lots if lot.remaining > 0 and lot.expires_at > moment]
         boundary = min((lot.expires_at for lot in lots), default=None)
         end = start + 1
         while end < len(timed) and (boundary is None or timed[end][0] < boundary):
@@ -896,13 +1173,15 @@ def _charge_segment(
     account: CreditAccount, lots: list[FundLot], timed: list[tuple[datetime, _PreparedCharge]]
 ) -> list[LedgerEntry]:
     """Draw each charge from ``lots`` (unexpired, with funds, in draw order) in memory,
-    then write the entries, their movements, the lots and the account at once."""
+    then write the entries, their movements, the lots, the account and the day rollup
+    at once."""
     balance, deficit = account.balance, account.deficit
     left_in = [lot.remaining for lot in lots]
     current = 0
     recorded_at = timezone.now()
     entries: list[LedgerEntry] = []
     draws: list[list[tuple[int, Decimal, Decimal]]] = []
+    days: dict = defaultdict(lambda: [ZERO, ZERO, 0])
     for moment, item in timed:
         left = item.amount
         moves: list[tuple[int, Decimal, Decimal]] = []
@@ -929,6 +1208,9 @@ def _charge_segment(
             )
         )
         draws.append(moves)
+        day = days[moment.astimezone(UTC).date()]
+        day[0] += item.amount
+        day[2] += 1
     _entries_insert(entries)
     rows_insert(
         LotMovement,
@@ -939,10 +1221,13 @@ def _charge_segment(
             for index, delta, after in moves
         ],
     )
+    changed = {}
     for lot, left in zip(lots, left_in, strict=True):
         if left != lot.remaining:
             lot.remaining = left
-            FundLot.objects.filter(pk=lot.pk).update(remaining=left)
+            changed[lot.pk] = left
+    _lots_update(changed)
+    _days_add(account, days)
     moment = timed[-1][0]
     CreditAccount.objects.filter(pk=account.pk).update(
         balance=balance, deficit=deficit, last_posted_at=moment

@@ -50,6 +50,9 @@ nav_register(
             NavItem(_("Your products"), "credits:products", Action.VIEW_BILLING),
             NavItem(_("Bills & payments"), "credits:bills", Action.VIEW_BILLING),
             NavItem(_("Payment methods"), "credits:payment_methods", Action.VIEW_BILLING),
+            NavItem(
+                _("Billing notifications"), "credits:billing_notifications", Action.VIEW_BILLING
+            ),
             NavItem(_("Rates"), "credits:rates", Action.VIEW_BILLING),
         ),
     ),

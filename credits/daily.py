@@ -1,7 +1,7 @@
-"""The daily jobs: the expiry run, the expiry reminders, recovery of interrupted payments
-(a backstop: the workers recover them every minute, and a run here queues that recovery
-again if it was ever lost), the emails that could not be delivered, and the deletion of
-report exports older than a day.
+"""The daily jobs: the expiry run, the low-balance alerts it may cause, the expiry
+reminders, recovery of interrupted payments (a backstop: the workers recover them every
+minute, and a run here queues that recovery again if it was ever lost), the emails that
+could not be delivered, and the deletion of report exports older than a day.
 
 Run once a day by ``manage.py run_daily_jobs`` (cron or a systemd timer); running it
 again the same day changes nothing (expiries are per lot, reminders once per threshold).
@@ -17,6 +17,7 @@ from credits.billing.services.recovery import payments_recover
 from credits.ledger.choices import CreditAccountStatus
 from credits.ledger.models.lots import FundLot
 from credits.ledger.services import funds_expire_due
+from credits.notifications.alerts import balance_alerts_sweep
 from credits.notifications.choices import NotificationKind
 from credits.notifications.services import notification_create, notifications_retry
 from credits.reports.services import report_exports_delete_expired
@@ -58,8 +59,10 @@ def expiry_reminders_send(*, at: datetime | None = None) -> int:
 def daily_jobs_run(*, at: datetime | None = None) -> dict:
     now = at or timezone.now()
     recovered = payments_recover(at=now)
+    expired = funds_expire_due(at=now)
     return {
-        "expired_entries": funds_expire_due(at=now),
+        "expired_entries": expired,
+        "balance_alerts": balance_alerts_sweep(at=now),
         "reminders": expiry_reminders_send(at=now),
         "recharges_recovered": recovered["recharges"],
         "orders_recovered": recovered["reconciled"],

@@ -184,6 +184,18 @@ class OrderConflict(OrderError):
     code = "order_conflict"
 
 
+class NotificationSettingsInvalid(CreditsError):
+    """Billing notification settings that break a rule (too many addresses, an invalid
+    one, another tenant's admin, an opt-out of a critical kind); ``errors`` maps each
+    field to its problem."""
+
+    code = "notification_settings_invalid"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__(" ".join(self.errors.values()))
+
+
 class PaymentDeclined(CreditsError):
     """The payment failed; the order is recorded as failed with the reason, and no funds
     were added. ``order`` is that order."""

@@ -14,7 +14,10 @@ where Django's app registry looks for them, with the capabilities' choices.
   call), ``CallDaySummary`` (their sums per UTC day, the report's read model),
   ``MinutePool`` (minutes used per month, country and plan), ``TollFreeNumber`` and
   ``ApiToken`` (the usage API's bearer tokens, stored hashed).
-- ``credits.notifications.models``: ``Notification`` (one email to the notified admins).
+- ``credits.notifications.models``: ``Notification`` (one email to the notified admins),
+  ``BalanceAlert`` (the low-balance alert's threshold and its last crossing),
+  ``BillingRecipient`` (admins and addresses beyond the notified roles who get billing
+  emails) and ``NotificationOptOut`` (an admin's kinds they no longer receive).
 - ``credits.reports.models``: ``ReportExport`` (an export written in the background).
 
 The choices (statuses, kinds, call types...) live in each capability's ``choices``
@@ -52,7 +55,13 @@ from credits.ledger.models.entries import (
 from credits.ledger.models.lots import FundLot, FundLotQuerySet
 from credits.ledger.models.rollup import LedgerDaySummary
 from credits.notifications.choices import DeliveryStatus, NotificationKind
-from credits.notifications.models import Notification, NotificationQuerySet
+from credits.notifications.models import (
+    BalanceAlert,
+    BillingRecipient,
+    Notification,
+    NotificationOptOut,
+    NotificationQuerySet,
+)
 from credits.reports.choices import ExportFormat, ExportStatus
 from credits.reports.models import EXPORT_KEEP, ReportExport, ReportExportQuerySet
 from credits.usage.choices import (
@@ -130,8 +139,11 @@ __all__ = [
     "UsageSource",
     # notifications
     "DeliveryStatus",
+    "BalanceAlert",
+    "BillingRecipient",
     "Notification",
     "NotificationKind",
+    "NotificationOptOut",
     "NotificationQuerySet",
     # reports
     "EXPORT_KEEP",

@@ -15,6 +15,7 @@ from credits.billing.services.auto_recharge import recharge_pay
 from credits.billing.services.recovery import payments_recover
 from credits.common.jobs import registered
 from credits.daily import daily_jobs_run
+from credits.notifications.alerts import balance_alert_recheck
 from credits.notifications.services import notification_send
 from credits.reports.services import report_export_run
 
@@ -37,6 +38,12 @@ def payments_recover_task(generation: int | None = None) -> dict:
 @task()
 def notification_send_task(notification_id: int) -> str:
     return notification_send(notification_id=notification_id).status
+
+
+@registered
+@task()
+def balance_alert_check_task(account_id: int) -> None:
+    balance_alert_recheck(account_id=account_id)
 
 
 @registered

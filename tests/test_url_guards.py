@@ -214,6 +214,10 @@ PAGES: dict[str, Page] = {
         A.USE_CONSOLE, GET, kwargs=lambda c: {"pk": c.service_request.pk}
     ),
     "credits:message_center": Page(A.VIEW_MESSAGE_CENTER, GET),
+    "credits:notification_preferences": Page(A.VIEW_MESSAGE_CENTER, GET_POST),
+    "credits:billing_notifications": Page(
+        A.VIEW_BILLING, GET_POST, also={"POST": (A.MANAGE_BILLING,)}
+    ),
     "credits:purchase_services": Page(A.VIEW_BILLING, GET),
     "credits:credits_setup": Page(A.VIEW_BILLING, GET_POST, also={"POST": (A.MANAGE_BILLING,)}),
     "credits:order_detail": Page(A.VIEW_BILLING, GET, kwargs=lambda c: {"pk": c.order.pk}),
@@ -221,6 +225,7 @@ PAGES: dict[str, Page] = {
     "credits:credits_subscription": Page(A.VIEW_BILLING, GET),
     "credits:credits_add_funds": Page(A.MANAGE_BILLING, GET_POST),
     "credits:credits_recharge_settings": Page(A.MANAGE_BILLING, GET_POST),
+    "credits:credits_balance_alert": Page(A.MANAGE_BILLING, GET_POST),
     "credits:credits_payment_method": Page(A.MANAGE_BILLING, GET_POST),
     "credits:bills": Page(A.VIEW_BILLING, GET),
     "credits:bill_detail": Page(A.VIEW_BILLING, GET, kwargs=_month),

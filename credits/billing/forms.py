@@ -26,12 +26,15 @@ from credits.billing.gateway.cards import normalize_number
 from credits.billing.models import EnterpriseAgreement, PaymentMethod
 from credits.billing.rules import (
     INVOICE_NET_DAYS,
+    MAX_BALANCE_ALERT,
     MAX_ORDER_AMOUNT,
+    MIN_BALANCE_ALERT,
     MIN_ORDER_AMOUNT,
     PO_NUMBER_MAX_LENGTH,
     PROPOSED_RECHARGES_PER_MONTH,
     RechargeSettings,
     amount_problem,
+    balance_alert_check,
     po_number_check,
     recharge_settings_check,
 )
@@ -472,3 +475,34 @@ class CardAddForm(forms.Form):
         cleaned = super().clean()
         self.card = card_details_clean(self, cleaned)
         return cleaned
+
+
+# ---------------------------------------------------------------------- low-balance alert
+
+
+class BalanceAlertForm(forms.Form):
+    """The low-balance alert on the subscription page: empty turns it off."""
+
+    threshold = forms.CharField(
+        label=_("Alert me when the balance falls below"), required=False, max_length=30,
+        widget=AmountInput(),
+    )
+
+    def __init__(self, *args, currency: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.fields["threshold"].help_text = _(
+            "From %(min)s to %(max)s. The admins who get billing emails are emailed once "
+            "each time the balance falls below it. Leave empty to turn the alert off."
+        ) % {
+            "min": format_money(MIN_BALANCE_ALERT, currency),
+            "max": format_money(MAX_BALANCE_ALERT, currency),
+        }
+        self.helper = _helper(Layout(_prepended("threshold", currency_symbol(currency))))
+
+    def clean_threshold(self) -> Decimal | None:
+        text = (self.cleaned_data.get("threshold") or "").strip()
+        try:
+            return balance_alert_check(text, currency=self.currency)
+        except InvalidRechargeSettings as error:
+            raise forms.ValidationError(error.errors["threshold"]) from None

@@ -267,6 +267,26 @@ def recharge_settings_check(settings: RechargeSettings, *, currency: str) -> Rec
     )
 
 
+MIN_BALANCE_ALERT = Decimal("1")
+MAX_BALANCE_ALERT = MAX_RECHARGE_TRIGGER
+
+
+def balance_alert_check(value: object, *, currency: str) -> Decimal | None:
+    """The low-balance alert's threshold at 4 decimals, None for empty (the alert is
+    off), or ``InvalidRechargeSettings`` (key ``threshold``) saying why not: not a
+    number, negative, below ``MIN_BALANCE_ALERT``, more decimals than the currency, over
+    ``MAX_BALANCE_ALERT``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    problem = amount_problem(
+        value, currency=currency, minimum=MIN_BALANCE_ALERT, maximum=MAX_BALANCE_ALERT,
+        what=_("Enter at most %(maximum)s."),
+    )
+    if problem:
+        raise InvalidRechargeSettings({"threshold": problem})
+    return quantize(_as_decimal(value))
+
+
 def po_number_check(value: object, *, required: bool) -> str:
     """A purchase order number: letters, digits and . _ / # - (at most 50)."""
     text = value.strip() if isinstance(value, str) else ""

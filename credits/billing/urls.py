@@ -4,7 +4,14 @@ Funding advice card."""
 
 from django.urls import path
 
-from credits.billing.views import bills, funding_advice, payment_methods, purchase, subscription
+from credits.billing.views import (
+    balance_alert,
+    bills,
+    funding_advice,
+    payment_methods,
+    purchase,
+    subscription,
+)
 
 urlpatterns = [
     # Billing > Purchase services, the Communications Credits set-up, order confirmations
@@ -31,6 +38,11 @@ urlpatterns = [
         "billing/products/communications-credits/recharge-settings/",
         subscription.credits_recharge_settings,
         name="credits_recharge_settings",
+    ),
+    path(
+        "billing/products/communications-credits/balance-alert/",
+        balance_alert.credits_balance_alert,
+        name="credits_balance_alert",
     ),
     path(
         "billing/products/communications-credits/payment-method/",

@@ -26,6 +26,7 @@ from credits.common.admin import (
     operation_page,
 )
 from credits.common.formatting import format_money
+from credits.common.jobs import enqueue_after_commit
 from credits.common.money import ZERO
 from credits.exceptions import LedgerError
 from credits.ledger.models.accounts import CreditAccount
@@ -94,6 +95,8 @@ def _money_operation(
             except LedgerError as error:
                 form.add_error("amount" if sign < 0 else None, error.message)
             else:
+                # The low-balance alert's check (credits.notifications.alerts).
+                enqueue_after_commit("balance_alert_check_task", account_id=account.pk)
                 _report_adjustment(modeladmin, request, account, entry, replayed is not None)
                 return None
     usable = max(balance_at(account=account), ZERO)
@@ -246,6 +249,7 @@ def reverse_entries(modeladmin, request, queryset):
             except LedgerError as error:
                 modeladmin.message_user(request, error.message, messages.ERROR)
                 continue
+            enqueue_after_commit("balance_alert_check_task", account_id=entry.account_id)
             if replayed:
                 message = _("Entry #%(entry)s was already reversed from this page (entry "
                             "#%(reversal)s): nothing was posted again.")

@@ -19,6 +19,23 @@ class NotificationKind(models.TextChoices):
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook endpoint disabled")
 
 
+# Always emailed: no admin can opt out of them (README, "Billing notifications").
+CRITICAL_KINDS: frozenset[str] = frozenset(
+    {
+        NotificationKind.RECHARGE_FAILED,
+        NotificationKind.BALANCE_ZERO,
+        NotificationKind.DAILY_CAP_REACHED,
+        NotificationKind.WEBHOOK_DISABLED,
+    }
+)
+# What an admin may stop receiving, in the order the kinds are listed.
+OPTIONAL_KINDS: tuple[str, ...] = tuple(
+    kind for kind in NotificationKind.values if kind not in CRITICAL_KINDS
+)
+# At most this many email addresses outside the tenant's admins receive billing emails.
+MAX_EXTRA_ADDRESSES = 5
+
+
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")

@@ -166,3 +166,19 @@ def settings_turned_off(params: dict, country: str) -> Rendered:
               "trigger below the recharge amount and turn auto-recharge on again."),
         ),
     )
+
+
+@renderer_register(NotificationKind.BALANCE_LOW)
+def balance_low(params: dict, country: str) -> Rendered:
+    return Rendered(
+        subject=_("Your Communications Credits balance is below %(threshold)s")
+        % {"threshold": _money(params, "threshold", country)},
+        lines=(
+            _("The balance is %(balance)s, below your low-balance alert of %(threshold)s. "
+              "Add funds so paid calls keep working.")
+            % {"balance": _money(params, "balance", country),
+               "threshold": _money(params, "threshold", country)},
+            _("You get this email once each time the balance falls below the alert; change "
+              "or turn off the alert on the Communications Credits page."),
+        ),
+    )

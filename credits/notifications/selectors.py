@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
+from accounts.models import Tenant, User
+from accounts.permissions import NOTIFIED_ROLES
 from credits.notifications.choices import DeliveryStatus
-from credits.notifications.models import Notification
+from credits.notifications.models import BillingRecipient, Notification, NotificationOptOut
 from credits.notifications.renderers import Rendered, notification_render
 
 
@@ -34,3 +38,46 @@ def notification_row(notification: Notification) -> NotificationRow:
             for r in notification.recipients
         ),
     )
+
+
+@dataclass(frozen=True)
+class BillingRecipients:
+    """The tenant's billing email recipients beyond the notified roles."""
+
+    admin_ids: frozenset[int]
+    addresses: tuple[str, ...]
+
+
+def billing_recipients_of(tenant: Tenant) -> BillingRecipients:
+    """The chosen admins' ids and the extra addresses, in the order they were saved."""
+    rows = list(
+        BillingRecipient.objects.for_tenant(tenant).order_by("pk").values_list("user_id", "email")
+    )
+    return BillingRecipients(
+        admin_ids=frozenset(user_id for user_id, _email in rows if user_id),
+        addresses=tuple(email for user_id, email in rows if not user_id),
+    )
+
+
+def notified_role_admins(tenant: Tenant) -> QuerySet[User]:
+    """The tenant's active admins holding a notified role: they always get the emails."""
+    return (
+        User.objects.filter(tenant=tenant, is_active=True,
+                            role_assignments__role__in=NOTIFIED_ROLES)
+        .distinct()
+        .order_by("display_name", "pk")
+    )
+
+
+def other_admins(tenant: Tenant) -> QuerySet[User]:
+    """The tenant's active admins without a notified role: those who may be chosen."""
+    return (
+        User.objects.filter(tenant=tenant, is_active=True).admins()
+        .exclude(role_assignments__role__in=NOTIFIED_ROLES)
+        .order_by("display_name", "pk")
+    )
+
+
+def opt_outs_of(user: User) -> frozenset[str]:
+    """The kinds ``user`` no longer receives."""
+    return frozenset(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))

@@ -49,6 +49,7 @@ from credits.common.logs import event_log
 from credits.exceptions import PaymentDeclined, PaymentPending
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.lots import FundLot
+from credits.notifications.alerts import balance_alert_check
 from credits.notifications.choices import NotificationKind
 from credits.notifications.models import Notification
 from credits.notifications.services import notification_create
@@ -110,6 +111,7 @@ def recharge_check(*, account: CreditAccount, at: datetime | None = None) -> Ord
     with transaction.atomic():
         locked = CreditAccount.objects.locked(account)
         _zero_balance_notify(locked)
+        balance_alert_check(account=locked, at=at)
         if (
             not locked.auto_recharge_enabled
             or locked.is_closed

@@ -69,6 +69,7 @@ from credits.exceptions import (
 )
 from credits.ledger.choices import CreditAccountStatus
 from credits.ledger.selectors import EXPIRY_ALERT_WINDOW, balance_at, credit_account_for_tenant
+from credits.notifications.alerts import balance_alert_threshold
 
 TRANSACTIONS_PAGE_SIZE = 20
 PAGE_TEMPLATE = "credits/billing/credits_subscription.html"
@@ -118,6 +119,7 @@ def credits_subscription(request: HttpRequest) -> HttpResponse:
         "subscription": credits_subscription_of(tenant),
         "profile": billing_profile_of(account),
         "recharge": RechargeSettings.of_account(account),
+        "balance_alert": balance_alert_threshold(tenant),
         "recharge_failure": recharge_failure(account),
         "lots": list(lots_shown(account)),
         "lots_limit": LOTS_SHOWN,

@@ -15,11 +15,15 @@ any insert.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.db import connection, models
 
 BATCH = 1000
+# A table is analyzed again once this share of its rows, or this many rows, changed since
+# its planner statistics were last gathered (docs/operations.md, "Planner statistics").
+ANALYZE_GROWTH = 0.10
+ANALYZE_ROWS = 10_000
 
 
 def copy_available() -> bool:
@@ -50,6 +54,65 @@ def rows_insert(
             copy.write_row(row)
             count += 1
     return count
+
+
+def staging_copy(
+    table: str, columns: Mapping[str, str], rows: Iterable[tuple]
+) -> int:
+    """Stage ``rows`` in a new temporary ``table`` (PostgreSQL only), dropped when the
+    transaction ends: ``columns`` maps each column to its SQL type. Returns the number of
+    rows. The caller joins the table in SQL (set-based look-ups and inserts)."""
+    quote = connection.ops.quote_name
+    definition = ", ".join(f"{quote(name)} {kind}" for name, kind in columns.items())
+    count = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {quote(table)} ({definition}) ON COMMIT DROP")
+        names = ", ".join(quote(name) for name in columns)
+        with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+    return count
+
+
+def statistics_refresh(grown: Mapping[type[models.Model], int]) -> list[str]:
+    """ANALYZE the tables of ``grown`` (model -> rows just added) whose planner statistics
+    are stale: more than ``ANALYZE_GROWTH`` of their rows or ``ANALYZE_ROWS`` rows changed
+    since their last ANALYZE (automatic or not). PostgreSQL only; elsewhere nothing.
+    Returns the tables analyzed. Call it outside a transaction, after the rows committed.
+
+    The change count is PostgreSQL's (``pg_stat_user_tables.n_mod_since_analyze``) or the
+    caller's own count when that is larger (a session reports its changes to the
+    statistics a moment after they commit), against the table's size as of its last
+    statistics (``pg_class.reltuples``; -1 when never analyzed).
+    """
+    if not copy_available():
+        return []
+    tables = {model._meta.db_table: added for model, added in grown.items() if added > 0}
+    if not tables:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.reltuples, COALESCE(s.n_mod_since_analyze, 0) "
+            "FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
+            "WHERE c.oid = ANY(%s::regclass[])",
+            [list(tables)],
+        )
+        stale = [
+            name for name, tuples, changed in cursor.fetchall()
+            if statistics_stale(tuples=tuples, changed=max(changed, tables[name]))
+        ]
+        for name in stale:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(name)}")
+    return stale
+
+
+def statistics_stale(*, tuples: float, changed: int) -> bool:
+    """Whether a table of ``tuples`` rows at its last ANALYZE (-1: never) with ``changed``
+    rows changed since needs new statistics."""
+    if changed <= 0:
+        return False
+    return tuples <= 0 or changed >= ANALYZE_ROWS or changed > ANALYZE_GROWTH * tuples
 
 
 def ids_allocate(model: type[models.Model], count: int) -> list[int]:

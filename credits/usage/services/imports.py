@@ -41,31 +41,34 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.batching import in_batches
 from accounts.models import Tenant
 from credits.billing.services.auto_recharge import recharge_check
-from credits.common.bulk import rows_insert
+from credits.common.bulk import copy_available, rows_insert, staging_copy, statistics_refresh
 from credits.common.dates import month_of
 from credits.common.money import ZERO
 from credits.exceptions import UsageInvalid
 from credits.ledger import services as ledger
 from credits.ledger.models.accounts import CreditAccount
+from credits.ledger.models.entries import LedgerEntry, LotMovement
 from credits.ledger.selectors import credit_account_for_tenant
 from credits.usage.choices import CallType, UsageSource
 from credits.usage.models.calls import CallRecord, MinutePool
 from credits.usage.selectors import pool_used_load, rating_context_load
-from credits.usage.services.summaries import call_summaries_add
+from credits.usage.services.summaries import call_summaries_add_rows
 from credits.usage.telephony.graph import GraphMalformed, graph_reason, graph_record, graph_rows
 from credits.usage.telephony.rating import Rating, RatingContext, RatingRefused, call_rate
 from credits.usage.telephony.records import (
+    FUTURE_TOLERANCE,
     CallInput,
     RecordCode,
     RecordError,
     RecordsMalformed,
     RecordWindow,
+    calls_kept_since,
     csv_records,
     record_parse,
 )
@@ -73,6 +76,7 @@ from credits.usage.telephony.records import (
 CHUNK_SIZE = 5000
 MAX_RECORDS = 100_000
 USAGE_KEY_PREFIX = "usage:"
+STAGING_TABLE = "credits_import_keys"  # a chunk's UsageIds, for the duplicate look-up
 
 
 class ChargeAt(StrEnum):
@@ -211,7 +215,18 @@ def usage_import(
         )
     result.rejected.sort(key=lambda problem: problem.line)
     result.conflicts.sort(key=lambda problem: problem.line)
+    if not connection.in_atomic_block:  # the API's request may be one transaction
+        usage_statistics_refresh(calls=result.imported, charged=result.calls_charged)
     return result
+
+
+def usage_statistics_refresh(*, calls: int, charged: int) -> list[str]:
+    """ANALYZE the call records and ledger tables when an import (or a bulk load) grew
+    them past ``credits.common.bulk.statistics_refresh``'s threshold; PostgreSQL only.
+    The duplicate look-up and the reports plan from these statistics."""
+    return statistics_refresh(
+        {CallRecord: calls, LedgerEntry: charged, LotMovement: charged}
+    )
 
 
 def usage_import_csv(
@@ -294,11 +309,17 @@ def _validated(
     """Parse and check every record; report bad ones and repeats inside the input."""
     first: dict[str, CallInput] = {}
     calls: list[CallInput] = []
+    # The window's bounds once (``window.check`` explains a call outside them).
+    latest = window.now + FUTURE_TOLERANCE
+    earliest = calls_kept_since(window.now)
+    if window.tenant_since is not None:
+        earliest = max(earliest, window.tenant_since)
     for line, raw in _bounded(records, max_records):
         result.received += 1
         try:
             call = record_parse(raw, line=line)
-            window.check(call)
+            if not (earliest <= call.start_time and call.end_time <= latest):
+                window.check(call)
         except RecordError as error:
             result.rejected.append(
                 positions.problem(line, _usage_id_of(raw), error.code, error.reason)
@@ -344,14 +365,7 @@ def _import_chunk(
 ) -> None:
     with transaction.atomic(durable=True):
         Tenant.objects.lock(tenant)  # one import of a tenant at a time
-        known: dict[str, str] = {}
-        ids = [call.usage_id for call in calls]
-        for batch in in_batches(ids):
-            known.update(
-                CallRecord.objects.filter(tenant=tenant, usage_id__in=batch).values_list(
-                    "usage_id", "fingerprint"
-                )
-            )
+        known = _known(tenant, calls)
         new: list[CallInput] = []
         duplicates = 0
         conflicts: list[RowProblem] = []
@@ -405,9 +419,7 @@ def _import_chunk(
         ]
         rows_insert(CallRecord, CALL_COLUMNS, rows)
         # The report's per-day rollup, in this transaction: only the records just inserted.
-        call_summaries_add(
-            tenant=tenant, records=(dict(zip(CALL_COLUMNS, row, strict=True)) for row in rows)
-        )
+        call_summaries_add_rows(tenant=tenant, columns=CALL_COLUMNS, rows=rows)
         if context.pool_touched:
             MinutePool.objects.bulk_create(
                 [
@@ -434,6 +446,33 @@ def _import_chunk(
             result.calls_charged += 1
             result.charged_minutes += rating.charged_minutes
             result.amount_charged += rating.charge
+
+
+def _known(tenant: Tenant, calls: list[CallInput]) -> dict[str, str]:
+    """UsageId -> fingerprint of the chunk's calls that were imported before. On
+    PostgreSQL the UsageIds are staged with COPY in a temporary table joined to the call
+    records' unique (tenant, UsageId) index: one statement, whatever the chunk's size;
+    elsewhere ``IN`` look-ups in batches."""
+    if not copy_available():
+        known: dict[str, str] = {}
+        for batch in in_batches([call.usage_id for call in calls]):
+            known.update(
+                CallRecord.objects.filter(tenant=tenant, usage_id__in=batch).values_list(
+                    "usage_id", "fingerprint"
+                )
+            )
+        return known
+    staging_copy(STAGING_TABLE, {"usage_id": "text"}, ((call.usage_id,) for call in calls))
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.usage_id, c.fingerprint FROM {quote(CallRecord._meta.db_table)} c "  # noqa: S608
+            f"JOIN {quote(STAGING_TABLE)} s ON c.usage_id = s.usage_id WHERE c.tenant_id = %s",
+            [tenant.pk],
+        )
+        known = dict(cursor.fetchall())
+        cursor.execute(f"DROP TABLE {quote(STAGING_TABLE)}")
+    return known
 
 
 def _memo(call: CallInput, rating: Rating) -> str:

@@ -14,7 +14,7 @@ A read model: it moves no money and the ledger never reads it. Two ways to keep 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date
 
 from django.db import transaction
@@ -42,17 +42,42 @@ def call_summaries_add(*, tenant: Tenant, records: Iterable[Mapping[str, object]
     """
     added: dict[SummaryKey, list] = {}
     for record in records:
-        key = (
-            record["start_time"].astimezone(UTC).date(), record["call_type"],
-            record["capability"], record["pool_capability"], record["rated_country"],
+        _summary_add(
+            added, record["start_time"], record["call_type"], record["capability"],
+            record["pool_capability"], record["rated_country"], record["billed_minutes"],
+            record["pool_minutes"], record["charge"],
         )
-        sums = added.get(key)
-        if sums is None:
-            sums = added[key] = [0, 0, 0, ZERO]
-        sums[0] += 1
-        sums[1] += record["billed_minutes"]
-        sums[2] += record["pool_minutes"]
-        sums[3] += record["charge"]
+    return _summaries_write(tenant, added)
+
+
+def call_summaries_add_rows(
+    *, tenant: Tenant, columns: Sequence[str], rows: Iterable[Sequence[object]]
+) -> int:
+    """``call_summaries_add`` for records given as value tuples in ``columns`` order (the
+    usage import's rows, as it inserts them): no mapping built per record."""
+    where = [columns.index(name) for name in ("start_time", *KEY_FIELDS[1:], *SUM_FIELDS[1:])]
+    added: dict[SummaryKey, list] = {}
+    for row in rows:
+        _summary_add(added, *(row[index] for index in where))
+    return _summaries_write(tenant, added)
+
+
+def _summary_add(
+    added: dict[SummaryKey, list], start_time, call_type, capability, pool_capability,
+    rated_country, billed_minutes, pool_minutes, charge,
+) -> None:
+    key = (start_time.astimezone(UTC).date(), call_type, capability, pool_capability,
+           rated_country)
+    sums = added.get(key)
+    if sums is None:
+        sums = added[key] = [0, 0, 0, ZERO]
+    sums[0] += 1
+    sums[1] += billed_minutes
+    sums[2] += pool_minutes
+    sums[3] += charge
+
+
+def _summaries_write(tenant: Tenant, added: dict[SummaryKey, list]) -> int:
     if not added:
         return 0
     # One query: a superset of the keys (their days, call types and countries), matched here.
@@ -116,4 +141,4 @@ def call_summaries_rebuild(*, tenant: Tenant) -> int:
     return len(summaries)
 
 
-__all__ = ["call_summaries_add", "call_summaries_rebuild"]
+__all__ = ["call_summaries_add", "call_summaries_add_rows", "call_summaries_rebuild"]

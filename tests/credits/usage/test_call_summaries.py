@@ -30,7 +30,11 @@ from credits.reports.selectors.pstn_usage import (
 )
 from credits.usage.selectors import pool_sizes_for, product_includes
 from credits.usage.services import imports as usage
-from credits.usage.services.summaries import call_summaries_add, call_summaries_rebuild
+from credits.usage.services.summaries import (
+    call_summaries_add,
+    call_summaries_add_rows,
+    call_summaries_rebuild,
+)
 from tests.credits.calls import (
     CONFERENCING,
     CREDITS,
@@ -222,10 +226,10 @@ def test_summaries_roll_back_with_the_chunk(tenant, staff):
             for h in range(6)]
 
     def add_then_fail(**kwargs):
-        call_summaries_add(**kwargs)
+        call_summaries_add_rows(**kwargs)
         raise RuntimeError("after the summaries")
 
-    with mock.patch.object(usage, "call_summaries_add", add_then_fail), \
+    with mock.patch.object(usage, "call_summaries_add_rows", add_then_fail), \
             pytest.raises(RuntimeError):
         import_rows(tenant, rows)
     assert not CallRecord.objects.filter(tenant=tenant).exists()

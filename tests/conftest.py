@@ -27,6 +27,12 @@ HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or (
 )
 hypothesis_settings.load_profile(HYPOTHESIS_PROFILE)
 
+# Management commands speak the terminal's language (README, "Languages and time zones"):
+# the tests expect their English, whatever the developer's terminal is set to.
+for _locale_variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_locale_variable, None)
+os.environ["LANG"] = "C.UTF-8"
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """The pages are tested in Chinese with the catalogs as they are now: a run compiles any

@@ -172,3 +172,46 @@ def test_tenant_global_admin_cannot_sign_in_at_the_backoffice(client, global_adm
     )
     assert SESSION_KEY not in client.session
     assert client.get("/admin/").status_code == 302
+
+
+# --- the third-party apps' words in the backoffice's language (accounts/third_party_names.py)
+
+THIRD_PARTY_WORDS = {
+    "zh-hans": ["登录锁定", "身份验证器应用", "恢复代码", "后台任务", "访问尝试", "任务结果"],
+    "zh-hant": ["登入鎖定", "驗證器應用程式", "復原碼", "背景工作", "存取嘗試", "工作結果"],
+}
+
+
+@pytest.mark.parametrize("lang", THIRD_PARTY_WORDS)
+def test_the_third_party_apps_are_named_in_the_backoffice_language(staff_client, lang):
+    from django.conf import settings
+
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    html = staff_client.get(reverse("admin:index")).content.decode()
+    for word in THIRD_PARTY_WORDS[lang]:
+        assert word in html
+    for english in ("Axes", "Otp_Totp", "Otp_Static", "Tasks Database Backend",
+                    "TOTP devices", "Task Results", "Access attempts", "Static devices"):
+        assert english not in html
+
+
+@pytest.mark.parametrize(("lang", "header"), [("zh-hans", "用户代理"), ("zh-hant", "使用者代理程式")])
+def test_the_lockout_list_columns_are_in_the_backoffice_language(staff_client, lang, header):
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    AccessAttempt.objects.create(
+        user_agent="curl", ip_address="203.0.113.9", username="x@contoso.example",
+        http_accept="*/*", path_info="/accounts/login/", get_data="", post_data="",
+        failures_since_start=3,
+    )
+    html = staff_client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
+    assert header in html and "User Agent" not in html
+
+
+def test_renaming_for_the_backoffice_leaves_the_migrations_alone():
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert TOTPDevice._meta.original_attrs["verbose_name"] == "TOTP device"
+    assert "verbose_name" not in TOTPDevice._meta.get_field("name").deconstruct()[3]

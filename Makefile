@@ -13,9 +13,11 @@ CONSOLE_BASE_URL ?= http://$(HOST):$(PORT)
 EMAIL_FILE_PATH ?= $(CURDIR)/var/emails
 PYTEST_ARGS ?=
 # `make test` runs the tests on every core (pytest-xdist; each worker has its own test
-# database and live server). --dist load hands the tests out in pytest-django's order, so
-# on every worker the tests that empty the database (transactional, browser) still come
-# after the others. TEST_WORKERS=0 (or PYTEST_ARGS="-n 0") runs them in one process.
+# database and live server). --dist loadgroup hands the tests out in pytest-django's order,
+# so on every worker the tests that empty the database (transactional, browser) still come
+# after the others, and keeps the tests marked xdist_group("seeded_demo") on one worker, so
+# the demo they read is seeded once, not once per worker. TEST_WORKERS=0 (or
+# PYTEST_ARGS="-n 0") runs them in one process.
 TEST_WORKERS ?= auto
 
 .PHONY: install demo test lint migrations-check deploy-check clean
@@ -45,7 +47,7 @@ demo: install
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -364,6 +364,7 @@ PAGES = {
 }
 
 
+@pytest.mark.xdist_group("seeded_demo")  # one worker seeds the demo once (Makefile)
 @pytest.mark.django_db
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("page", PAGES)
@@ -378,6 +379,7 @@ def test_the_main_pages_show_no_english_in_chinese(demo, lang, page):
     assert not found, f"{page} in {lang} shows English words: {found}"
 
 
+@pytest.mark.xdist_group("seeded_demo")  # one worker seeds the demo once (Makefile)
 @pytest.mark.django_db
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_set_up_steps_payment_and_confirmation_show_no_english_in_chinese(demo, lang):
@@ -395,6 +397,7 @@ def test_the_set_up_steps_payment_and_confirmation_show_no_english_in_chinese(de
     assert not found, f"the set-up's payment step in {lang} shows English words: {found}"
 
 
+@pytest.mark.xdist_group("seeded_demo")  # one worker seeds the demo once (Makefile)
 @pytest.mark.django_db
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_pstn_usage_export_keeps_its_documented_english_header(demo, lang):

@@ -223,6 +223,12 @@ PAGES: dict[str, Page] = {
     "credits:order_detail": Page(A.VIEW_BILLING, GET, kwargs=lambda c: {"pk": c.order.pk}),
     "credits:products": Page(A.VIEW_BILLING, GET),
     "credits:credits_subscription": Page(A.VIEW_BILLING, GET),
+    # Contoso's transactions from the day of its order: another tenant's admin gets 404
+    # (their own tenant has no credits), never Contoso's entries.
+    "credits:credits_transactions_csv": Page(
+        A.VIEW_BILLING, GET,
+        data=lambda c: {"type": "funds", "start": f"{c.order.completed_at:%Y-%m-%d}"},
+    ),
     "credits:credits_add_funds": Page(A.MANAGE_BILLING, GET_POST),
     "credits:credits_recharge_settings": Page(A.MANAGE_BILLING, GET_POST),
     "credits:credits_balance_alert": Page(A.MANAGE_BILLING, GET_POST),

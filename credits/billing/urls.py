@@ -11,6 +11,7 @@ from credits.billing.views import (
     payment_methods,
     purchase,
     subscription,
+    transactions,
 )
 
 urlpatterns = [
@@ -28,6 +29,12 @@ urlpatterns = [
         "billing/products/communications-credits/",
         subscription.credits_subscription,
         name="credits_subscription",
+    ),
+    # The subscription page's Transactions, filtered, as CSV
+    path(
+        "billing/products/communications-credits/transactions.csv",
+        transactions.credits_transactions_csv,
+        name="credits_transactions_csv",
     ),
     path(
         "billing/products/communications-credits/add-funds/",

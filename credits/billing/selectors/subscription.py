@@ -29,6 +29,7 @@ from credits.billing.models import (
 from credits.billing.rules import credits_available
 from credits.billing.selectors.home_alerts import HomeAlerts, home_alerts
 from credits.billing.selectors.invoices import invoice_overdue_first
+from credits.billing.selectors.runway import Runway, credits_runway
 from credits.common.money import ZERO
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry
@@ -114,16 +115,6 @@ def catalog(tenant: Tenant, *, category: str = "") -> list[CatalogSection]:
 def lots_shown(account: CreditAccount) -> QuerySet[FundLot]:
     """Fund lots for the subscription page: newest purchase first (at most LOTS_SHOWN)."""
     return FundLot.objects.for_account(account).order_by("-purchased_at", "-id")[:LOTS_SHOWN]
-
-
-def transactions(account: CreditAccount) -> QuerySet[LedgerEntry]:
-    """The account's ledger entries, newest first, with what a row shows (paginate it)."""
-    return (
-        LedgerEntry.objects.for_account(account)
-        # the lot an expiry names and the entry a reversal undoes, by their dates
-        .select_related("acting_user", "order", "lot", "reverses")
-        .order_by("-id")
-    )
 
 
 @dataclass(frozen=True)
@@ -233,6 +224,7 @@ class HomeCreditsCard:
     recharge_failure: Order | None = None
     overdue_invoice: Invoice | None = None
     alerts: HomeAlerts | None = None  # low balance, funds expiring, an expired card
+    runway: Runway | None = None  # how long the balance lasts at the current rate
 
 
 def credits_home_card(*, tenant: Tenant, invoices: bool = False) -> HomeCreditsCard:
@@ -240,7 +232,8 @@ def credits_home_card(*, tenant: Tenant, invoices: bool = False) -> HomeCreditsC
     with ``invoices`` (for the admins who pay them), the oldest overdue invoice. One
     query without credits; with credits, the balance, the last recharge (and its billing
     profile when it failed) and, with ``invoices``, one for the overdue invoice; and the
-    alerts' (``credits.billing.selectors.home_alerts``: two or three)."""
+    alerts' (``credits.billing.selectors.home_alerts``: two or three); and, while the
+    balance is positive, the runway's (the funding advice's spend: one)."""
     account = credit_account_for_tenant(tenant)
     balance = balance_at(account=account) if account is not None else None
     return HomeCreditsCard(
@@ -251,5 +244,9 @@ def credits_home_card(*, tenant: Tenant, invoices: bool = False) -> HomeCreditsC
         recharge_failure=recharge_failure(account) if account is not None else None,
         overdue_invoice=(
             invoice_overdue_first(tenant) if invoices and account is not None else None
+        ),
+        runway=(
+            credits_runway(tenant=tenant, account=account, balance=balance)
+            if account is not None else None
         ),
     )

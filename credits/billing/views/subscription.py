@@ -13,7 +13,6 @@ import re
 from functools import partial
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -39,6 +38,7 @@ from credits.billing.forms import (
 from credits.billing.rules import RechargeSettings
 from credits.billing.selectors.funding_advice import funding_advice_context, recharge_prefill
 from credits.billing.selectors.invoices import invoicing_allowed
+from credits.billing.selectors.runway import credits_runway
 from credits.billing.selectors.subscription import (
     CHART_DAYS,
     LOTS_SHOWN,
@@ -50,7 +50,6 @@ from credits.billing.selectors.subscription import (
     lots_shown,
     recharge_failure,
     saved_cards,
-    transactions,
 )
 from credits.billing.services.orders import order_place, order_retry
 from credits.billing.services.recharge_settings import (
@@ -58,6 +57,7 @@ from credits.billing.services.recharge_settings import (
     recharge_settings_update,
 )
 from credits.billing.views.common import CREDITS_CHANGED, payment_attempt, payment_refused
+from credits.billing.views.transactions import transactions_context
 from credits.common.formatting import format_money
 from credits.exceptions import (
     CreditsNotSetUp,
@@ -71,7 +71,6 @@ from credits.ledger.choices import CreditAccountStatus
 from credits.ledger.selectors import EXPIRY_ALERT_WINDOW, balance_at, credit_account_for_tenant
 from credits.notifications.alerts import balance_alert_threshold
 
-TRANSACTIONS_PAGE_SIZE = 20
 PAGE_TEMPLATE = "credits/billing/credits_subscription.html"
 # Regions of the subscription page an htmx request may ask for, by their element id.
 PAGE_PARTIALS = {"credits-transactions": "transactions", "credits-page": "credits-page"}
@@ -108,14 +107,16 @@ def credits_subscription(request: HttpRequest) -> HttpResponse:
     account = credit_account_for_tenant(tenant)
     if account is None:
         return _not_set_up(request)
-    entries = Paginator(transactions(account), TRANSACTIONS_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
     now = timezone.now()
+    balance = balance_at(account=account)
+    advice = funding_advice_context(tenant=tenant, user=request.user, account=account, at=now)
     points = balance_history(account, now=now)
     context = {
         "account": account,
-        "balance": balance_at(account=account),
+        "balance": balance,
+        # the advice's rate when this admin sees the advice, else one read of it
+        "runway": credits_runway(tenant=tenant, account=account, balance=balance, at=now,
+                                 advice=advice.get("funding_advice")),
         "subscription": credits_subscription_of(tenant),
         "profile": billing_profile_of(account),
         "recharge": RechargeSettings.of_account(account),
@@ -125,9 +126,7 @@ def credits_subscription(request: HttpRequest) -> HttpResponse:
         "lots_limit": LOTS_SHOWN,
         "now": now,
         "soon": now + EXPIRY_ALERT_WINDOW,
-        "page_obj": entries,
-        "entries": entries.object_list,
-        "query_without_page": "",
+        **transactions_context(request, account),
         "chart_days": CHART_DAYS,
         "chart": {
             "labels": [p.day.isoformat() for p in points],
@@ -141,7 +140,7 @@ def credits_subscription(request: HttpRequest) -> HttpResponse:
         ],
         "credits_code": Product.COMMUNICATIONS_CREDITS,
         "can_manage": request.user.has_action(Action.MANAGE_BILLING),
-        **funding_advice_context(tenant=tenant, user=request.user, account=account, at=now),
+        **advice,
     }
     name = "credits-page"
     if request.htmx:

@@ -113,7 +113,7 @@ def test_lots_show_purchase_date_amount_remaining_and_expiry(billing_client, cre
     assert str(lot.expires_at.year) in expires and str(lot.purchased_at.year) in purchased
 
 
-def test_transactions_are_paginated_newest_first_and_pages_swap_in_place(billing_client, credits):
+def test_transactions_are_paged_newest_first_and_pages_swap_in_place(billing_client, credits):
     for n in range(25):
         charge(credits, "0.5", memo=f"call {n}")
     page = page_of(billing_client)
@@ -122,7 +122,8 @@ def test_transactions_are_paginated_newest_first_and_pages_swap_in_place(billing
     assert rows[0][1] == "Usage charge" and rows[0][3] == "-$0.50" and rows[0][4] == "$87.50"
 
     second = billing_client.get(
-        f"{SUBSCRIPTION_URL}?page=2", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="credits-transactions"
+        page.by_id("transactions-older").attrs["href"], HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="credits-transactions",
     )
     assert b"<html" not in second.content and b"credits-consumption" not in second.content
     rows = parse(second.content).by_id("transactions-table").table_rows()

@@ -8,7 +8,7 @@ SQLite as well as PostgreSQL, and it reads only: it never repairs anything.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.utils import timezone
@@ -18,6 +18,7 @@ from credits.ledger.choices import CREDIT_KINDS, EntryKind
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry, LotMovement
 from credits.ledger.models.lots import FundLot
+from credits.ledger.models.rollup import LedgerDaySummary, day_figures
 
 
 def account_label(account: CreditAccount) -> str:
@@ -34,7 +35,7 @@ def account_verify(account: CreditAccount, *, at: datetime | None = None) -> lis
     or above its amount; the deficit is what the movements and entries imply, never
     negative; balance = lots' remaining - deficit; no unexpired lot has funds while there
     is a deficit; fundings, expiries and reversals have the amounts their lots and
-    originals imply.
+    originals imply; the day rollup holds each UTC day's spent, funded and entry count.
     """
     at = at or timezone.now()
     account = CreditAccount.objects.select_related("tenant").get(pk=account.pk)
@@ -129,5 +130,32 @@ def account_verify(account: CreditAccount, *, at: datetime | None = None) -> lis
             problems.append(
                 f"reversal #{entry_id} of {amount} does not undo entry #{reverses_id} "
                 f"({amounts.get(reverses_id)})"
+            )
+    problems += rollup_verify(account, entries)
+    return problems
+
+
+def rollup_verify(account: CreditAccount, entries: list[tuple]) -> list[str]:
+    """The account's day rollup against its entries (rows of ``account_verify``)."""
+    kinds = {row[0]: row[1] for row in entries}
+    expected: dict = defaultdict(lambda: (ZERO, ZERO, 0))
+    for _id, kind, amount, _balance, created_at, _lot, reverses_id in entries:
+        spent, funded = day_figures(kind, amount, kinds.get(reverses_id))
+        day = created_at.astimezone(UTC).date()
+        before = expected[day]
+        expected[day] = (before[0] + spent, before[1] + funded, before[2] + 1)
+    stored = {
+        day: (spent, funded, count)
+        for day, spent, funded, count in LedgerDaySummary.objects.filter(account=account)
+        .values_list("day", "spent", "funded", "entries")
+    }
+    problems = []
+    for day in sorted(set(expected) | set(stored)):
+        want = expected.get(day, (ZERO, ZERO, 0))
+        have = stored.get(day, (ZERO, ZERO, 0))
+        if want != have:
+            problems.append(
+                f"day rollup of {day:%Y-%m-%d} says spent {have[0]}, funded {have[1]}, "
+                f"{have[2]} entries, but the entries give {want[0]}, {want[1]}, {want[2]}"
             )
     return problems

@@ -4,7 +4,10 @@ What is measured is the **usage entries of the ledger** (net of their reversals)
 ``CallRecord.charge``: the ledger is the record of money that left the balance, whatever
 posted it (a file import, the usage API, the simulator, a correction), and a reversed
 charge no longer counts. Expiries are not spend: expired funds are not a reason to buy
-more. One aggregate query reads both windows.
+more. They are read from the ledger's day rollup (``LedgerDaySummary``, kept by every
+posting), so one query reads both windows from at most 90 rows, however many entries the
+account has; only a moment before the account's latest entry adds the raw entries of its
+own day up to that moment.
 
 - The windows are whole UTC days up to now, like the PSTN usage report's date ranges:
   the last 28 days are today and the 27 days before it, so the card's 28-day spend is the
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Min, Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import Tenant
@@ -55,6 +58,7 @@ from credits.exceptions import InvalidRechargeSettings
 from credits.ledger.choices import EntryKind
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry
+from credits.ledger.models.rollup import LedgerDaySummary
 from credits.ledger.selectors import credit_account_for_tenant
 
 SHORT_WINDOW_DAYS = 28
@@ -152,17 +156,9 @@ def funding_advice(
     if account is None:
         return None
     at = at or timezone.now()
-    start_28 = window_start(at, SHORT_WINDOW_DAYS)
-    start_90 = window_start(at, LONG_WINDOW_DAYS)
-    spent = Q(kind=EntryKind.USAGE) | Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.USAGE)
-    row = LedgerEntry.objects.for_account(account).filter(created_at__lt=at).aggregate(
-        spend_28=Sum("amount", filter=spent & Q(created_at__gte=start_28)),
-        spend_90=Sum("amount", filter=spent & Q(created_at__gte=start_90)),
-        first=Min("created_at"),
-    )
-    # Usage entries are negative and their reversals positive: spend is minus the sum.
-    spend_28 = max(-(row["spend_28"] or ZERO), ZERO)
-    spend_90 = max(-(row["spend_90"] or ZERO), ZERO)
+    row = _spend_read(account, at)
+    spend_28 = max(row["spend_28"] or ZERO, ZERO)
+    spend_90 = max(row["spend_90"] or ZERO, ZERO)
     age_days = LONG_WINDOW_DAYS
     if row["first"] is not None:
         age_days = max(math.ceil((at - row["first"]).total_seconds() / 86400), 1)
@@ -201,6 +197,57 @@ def funding_advice(
         monthly_limit=account.monthly_recharge_limit,
         trigger_days=trigger_days,
     )
+
+
+def _spend_read(account: CreditAccount, at: dt.datetime) -> dict:
+    """The spend of the two windows ending with ``at`` and the time of the account's
+    first entry before ``at``, in one query.
+
+    Whole days come from the day rollup. When ``at`` is after the account's latest
+    entry (the live card), its own day is whole as well; for an earlier moment that day
+    is summed from its entries up to ``at`` (one day of entries, never the history)."""
+    day = at.astimezone(dt.UTC).date()
+    start_28 = window_start(at, SHORT_WINDOW_DAYS).date()
+    start_90 = window_start(at, LONG_WINDOW_DAYS).date()
+    last = account.last_posted_at
+    today_whole = last is None or at > last
+    days = LedgerDaySummary.objects.filter(
+        account=OuterRef("pk"), day__gte=start_90,
+        **({"day__lte": day} if today_whole else {"day__lt": day}),
+    ).order_by().values("account")
+    first = (
+        LedgerEntry.objects.filter(account=OuterRef("pk"), created_at__lt=at)
+        .order_by("created_at").values("created_at")[:1]
+    )
+    columns = {
+        "spend_28": Subquery(
+            days.filter(day__gte=start_28).annotate(total=Sum("spent")).values("total")
+        ),
+        "spend_90": Subquery(days.annotate(total=Sum("spent")).values("total")),
+        "first": Subquery(first),
+    }
+    if not today_whole:
+        midnight = window_start(at, 1)
+        spent = Q(kind=EntryKind.USAGE) | Q(
+            kind=EntryKind.REVERSAL, reverses__kind=EntryKind.USAGE
+        )
+        today = (
+            LedgerEntry.objects.filter(
+                spent, account=OuterRef("pk"), created_at__gte=midnight, created_at__lt=at
+            )
+            .order_by().values("account").annotate(total=Sum("amount")).values("total")
+        )
+        columns["today"] = Subquery(today)
+    row = CreditAccount.objects.filter(pk=account.pk).annotate(**columns).values(
+        *columns
+    ).get()
+    # Usage entries are negative and their reversals positive: today's spend is minus
+    # their sum; whole days are in the rollup already as spend.
+    today_spend = -(row.pop("today", None) or ZERO)
+    if today_spend:
+        row["spend_28"] = (row["spend_28"] or ZERO) + today_spend
+        row["spend_90"] = (row["spend_90"] or ZERO) + today_spend
+    return row
 
 
 def window_start(at: dt.datetime, days: int) -> dt.datetime:

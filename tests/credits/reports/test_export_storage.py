@@ -21,6 +21,7 @@ from credits.daily import daily_jobs_run
 from credits.models import ExportStatus, ReportExport
 from credits.reports.storage import ExportDirectoryStorage, export_storage
 from credits.reports.writers import XLSX_HEADER
+from tests.accounts.factories import StaffFactory
 from tests.credits import calls
 from tests.credits import report_data as reports
 from tests.credits.report_data import EXPORTS_URL, export_start
@@ -196,3 +197,17 @@ def test_the_export_storage_and_a_shared_cache_come_from_the_environment():
         refused = settings_of({"CREDITS_EXPORT_STORAGE_OPTIONS": bad})
         assert refused.returncode != 0
         assert "CREDITS_EXPORT_STORAGE_OPTIONS must be a JSON object" in refused.stderr
+
+
+def test_the_backoffice_shows_the_files_name_in_the_storage_without_a_link(
+    client, reports_reader, usage, no_local_directory
+):
+    client.force_login(reports_reader)
+    export_start(client, {"range": "28"})
+    export = ReportExport.objects.get()
+    client.force_login(StaffFactory(username="platform@console.example"))
+    page = client.get(f"/admin/credits/reportexport/{export.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert export.file.name in body
+    assert f'href="{export.file.name}' not in body and "/media/" not in body

@@ -205,6 +205,8 @@ def test_every_kind_has_a_renderer_writing_a_subject_in_each_language(tenant):
                                            "expires": "2026-12-01T03:00:00+00:00", "left": 6},
         NotificationKind.SETTINGS_TURNED_OFF: {"amount": "50.0000", "trigger": "10000.0000",
                                                "currency": "USD"},
+        NotificationKind.BALANCE_LOW: {"balance": "24.5", "threshold": "30", "currency": "USD",
+                                       "at": "2026-11-30T04:00:00+00:00"},
     }
     assert set(params) == set(NotificationKind.values)
     for kind, values in params.items():

@@ -46,8 +46,9 @@ pytestmark = pytest.mark.django_db
 
 BILLS_URL = "/billing/bills/"
 INVOICE = Payment(type=PaymentType.INVOICE)
-HOME_CREDITS_MAX_QUERIES = 13  # Home's 6; the account, balance, last recharge, overdue invoice;
-# the alerts: spend of the last 28 days, expiring lots, the card paying for credits
+HOME_CREDITS_MAX_QUERIES = 14  # Home's 6; the account, balance, last recharge, overdue invoice;
+# the alerts: spend of the last 28 days, expiring lots, the card paying for credits; the
+# runway: the funding advice's spend
 
 
 def buy(tenant, user, amount, *, kind=OrderKind.TOP_UP, payment=INVOICE) -> Order:

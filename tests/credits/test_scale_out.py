@@ -75,8 +75,8 @@ BATCHES = 6  # per tenant, each posted once to each web server
 CALLS_PER_BATCH = 40
 TOP_UPS = 3  # per tenant, plus one double submit
 TOP_UP = Decimal("50")
-START_WITHIN = 45  # seconds for the processes to answer
-SETTLE_WITHIN = 45  # seconds for the workers to finish after the load
+START_WITHIN = 90  # seconds for the processes to answer, at most (a busy CI machine)
+SETTLE_WITHIN = 60  # seconds for the workers to finish after the load, at most
 PASSWORD = "Scale-out-2026"  # noqa: S105 - a test account's
 
 

@@ -247,6 +247,17 @@ class UsageInvalid(CreditsError):
     code = "usage_invalid"
 
 
+class InvalidControls(CreditsError):
+    """Spend controls or calling restrictions that break a rule; ``errors`` maps each
+    field to its problem."""
+
+    code = "invalid_controls"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__(" ".join(self.errors.values()))
+
+
 class RatesInvalid(CreditsError):
     """A rate file has bad lines; ``problems`` lists them as (line, reason). Nothing was
     imported (rate imports are all-or-nothing)."""

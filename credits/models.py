@@ -85,6 +85,7 @@ from credits.usage.models.calls import (
     MinutePool,
     TollFreeNumber,
 )
+from credits.usage.models.controls import CallingRestrictions, SpendControls
 from credits.usage.models.rates import Rate, RateQuerySet
 
 __all__ = [
@@ -127,6 +128,7 @@ __all__ = [
     "CallDaySummaryQuerySet",
     "CallRecord",
     "CallRecordQuerySet",
+    "CallingRestrictions",
     "CallType",
     "Capability",
     "DestinationType",
@@ -135,6 +137,7 @@ __all__ = [
     "Rate",
     "RateQuerySet",
     "Reach",
+    "SpendControls",
     "TollFreeNumber",
     "UsageSource",
     # notifications

@@ -21,6 +21,7 @@ from credits.demo.calls import call_history_prepare
 from credits.demo.history import seed_credit_history
 from credits.demo.payments import seed_payment_demo
 from credits.demo.recharge import demo_recharge_crossing
+from credits.demo.spend import demo_spend_alert_on, demo_spend_check
 from credits.usage.services.rates import sample_rates_load
 
 
@@ -85,7 +86,12 @@ class CreditsDemo:
             )
             if bulk is not None:
                 _bulk_report(tenant, bulk, time.perf_counter() - started, write, warn)
+            alerted = account is not None and demo_spend_alert_on(
+                tenant=tenant, acting_user=billing
+            )
             recharge = demo_recharge_crossing(tenant=tenant, now=now)
+            if alerted:
+                demo_spend_check(tenant=tenant)
             if recharge is not None:
                 status = recharge.get_status_display()
                 recharges.append(f"{tenant.name} {recharge.number} ({status})")

@@ -1,4 +1,5 @@
-"""The filters of Reports > PSTN usage (GET): date range, user, call type, what paid, sort.
+"""The filters of Reports > PSTN usage (GET): date range, user, call type, what paid,
+restricted calls only, sort.
 
 Bad values never break the page: an invalid custom range is reported on the form and the
 report falls back to the last 7 days; an unknown call type, payer or sort is reported (or,
@@ -62,6 +63,7 @@ class PstnUsageForm(forms.Form):
         choices=[("", _("All call types")), *CallType.choices],
     )
     paid_by = forms.ChoiceField(label=_("Paid by"), required=False, choices=PAID_BY_CHOICES)
+    restricted = forms.BooleanField(label=_("Restricted calls only"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"), required=False, choices=[(key, key) for key in SORTS],
     )

@@ -45,7 +45,7 @@ from credits.reports.writers import XLSX_MAX_ROWS, export_filename, xlsx_write
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 5_000
-_FILTERS = ("q", "user", "call_type", "paid_by")
+_FILTERS = ("q", "user", "call_type", "paid_by", "restricted")
 
 
 def report_export_open(export: ReportExport) -> File | None:
@@ -84,6 +84,7 @@ def _selection(*, tenant: Tenant, query: str) -> tuple[UsageSelection, str, str]
     selection = UsageSelection(
         tenant=tenant, first=period.first, last=period.last, search=form.value("q"),
         user_id=user_id, call_type=form.value("call_type"), paid_by=form.value("paid_by"),
+        restricted=bool(form.value("restricted")),
     )
     sort = form.sort_key()
     fixed = {"range": "custom", "start": period.first.isoformat(),

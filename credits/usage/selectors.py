@@ -13,16 +13,25 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 
 from accounts.batching import in_batches
 from accounts.countries import country_name
 from accounts.models import LicenseAssignment, Product, Tenant, User
+from credits.common.money import sum_quantize
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.selectors import credit_account_for_tenant
 from credits.usage.choices import NumberType
-from credits.usage.models.calls import CallRecord, MinutePool, TollFreeNumber
+from credits.usage.models.calls import CallDaySummary, CallRecord, MinutePool, TollFreeNumber
+from credits.usage.models.controls import CallingRestrictions, SpendControls
 from credits.usage.models.rates import Rate
+from credits.usage.telephony.controls import (
+    BASELINE_DAYS,
+    RestrictionPolicy,
+    baseline_days,
+    day_bounds,
+    zone_of,
+)
 from credits.usage.telephony.pools import (
     CALLING_PLANS,
     effective_products,
@@ -130,6 +139,7 @@ def rating_context_load(
         rates=rate_table(currency=tenant.currency),
         pool_sizes=pool_sizes_for(tenant=tenant, includes=includes),
         zone_a=zone_a_countries(),
+        restrictions=restriction_policy_load(tenant=tenant),
     )
 
 
@@ -277,3 +287,51 @@ def pstn_calls_page(
         calls.order_by("start_time", "id")
         .values(*PSTN_CALL_FIELDS, user_object_id=F("user__object_id"))[: size + 1]
     )
+
+
+# ------------------------------------------------------------ spend controls, restrictions
+
+
+def restriction_policy_load(*, tenant: Tenant) -> RestrictionPolicy | None:
+    """The tenant's calling restrictions (None when it has none): one query, and one more
+    for the users allowed anyway when something is restricted."""
+    row = CallingRestrictions.objects.filter(tenant=tenant).first()
+    if row is None:
+        return None
+    policy = row.policy(frozenset())
+    if not policy.restricts:
+        return None
+    exempt = CallingRestrictions.exempt_users.through.objects.filter(
+        callingrestrictions_id=row.pk
+    ).values_list("user_id", flat=True)
+    return row.policy(frozenset(exempt))
+
+
+def calling_restrictions_of(*, tenant: Tenant) -> CallingRestrictions | None:
+    return CallingRestrictions.objects.filter(tenant=tenant).first()
+
+
+def spend_controls_of(*, tenant: Tenant) -> SpendControls | None:
+    return SpendControls.objects.filter(tenant=tenant).first()
+
+
+def day_spend(*, tenant: Tenant, day: date) -> Decimal:
+    """What the calls that started on ``day`` (in the tenant's time zone) charged to
+    credits: one sum the (tenant, start_time, ..., charge) index answers alone."""
+    start, end = day_bounds(day, zone_of(tenant.time_zone))
+    total = (
+        CallRecord.objects.for_tenant(tenant).between(start, end).order_by()
+        .aggregate(total=Sum("charge"))["total"]
+    )
+    return sum_quantize(total)
+
+
+def daily_average_before(*, tenant: Tenant, day: date) -> Decimal:
+    """The average daily spend of the 28 days before ``day``, from the per-day rollup
+    (whole UTC days: 28 rows per kind of call at most, however many calls)."""
+    first, last = baseline_days(day, zone_of(tenant.time_zone))
+    total = (
+        CallDaySummary.objects.for_tenant(tenant).between_days(first, last).order_by()
+        .aggregate(total=Sum("charge"))["total"]
+    )
+    return (sum_quantize(total) / BASELINE_DAYS).quantize(Decimal("0.0001"))

@@ -29,6 +29,7 @@ from credits.common.money import ZERO, sum_quantize
 from credits.reports.choices import DEFAULT_SORT, PAID_FREE, SORTS
 from credits.usage.choices import CallType, Capability, Reach
 from credits.usage.models.calls import CallDaySummary, CallRecord
+from credits.usage.telephony.controls import ControlCode
 from credits.usage.telephony.masking import call_numbers_masked
 
 TOP_DESTINATIONS = 10
@@ -52,10 +53,16 @@ PAID_BY_SHORT: dict[str, str] = {
     "": _("Free"),
 }
 
+# The calling restriction a call broke, as the table's badge says it.
+RESTRICTION_LABELS: dict[str, str] = {
+    ControlCode.PREMIUM: _("Premium-rate number blocked"),
+    ControlCode.INTERNATIONAL: _("International call blocked"),
+}
+
 PAGE_FIELDS = (
     "id", "usage_id", "start_time", "user_id", "upn", "user_display_name", "call_type",
     "caller_id", "destination_number", "destination_dialed", "rated_country", "reach",
-    "duration_seconds", "billed_minutes", "charge", "currency", "capability",
+    "duration_seconds", "billed_minutes", "charge", "currency", "capability", "restriction",
 )
 
 # The call-record header (docs/file-formats.md) and the field each column comes from.
@@ -95,6 +102,7 @@ class UsageSelection:
     user_id: int | None = None
     call_type: str = ""
     paid_by: str = ""  # a Capability value, PAID_FREE, or "" for anything
+    restricted: bool = False  # only the calls flagged by the calling restrictions
 
     @property
     def start(self) -> datetime:
@@ -140,6 +148,8 @@ def calls_selected(selection: UsageSelection) -> QuerySet[CallRecord]:
             Q(upn__icontains=selection.search)
             | Q(user_display_name__icontains=selection.search)
         )
+    if selection.restricted:
+        calls = calls.exclude(restriction="")
     return _type_and_payer_filtered(calls, selection)
 
 
@@ -147,8 +157,8 @@ def summaries_selected(selection: UsageSelection) -> QuerySet[CallDaySummary]:
     """The per-day summaries of the selected days that pass the call type and paid-by
     filters (``calls_selected``'s, mapped to the summaries' columns). Their sums are those
     of the calls, as long as the selection has no user filter and no search."""
-    if selection.user_id is not None or selection.search:
-        raise ValueError("The per-day summaries cannot filter by user.")
+    if selection.user_id is not None or selection.search or selection.restricted:
+        raise ValueError("The per-day summaries cannot filter by user or restriction.")
     summaries = CallDaySummary.objects.for_tenant(selection.tenant).between_days(
         selection.first, selection.last
     )
@@ -159,8 +169,9 @@ def usage_aggregated(
     selection: UsageSelection,
 ) -> QuerySet[CallRecord] | QuerySet[CallDaySummary]:
     """What the totals, daily series and top destinations sum: the per-day summaries
-    when the selection allows it, else the selected calls."""
-    if selection.user_id is None and not selection.search:
+    when the selection allows it, else the selected calls (restricted calls only: the
+    partial index of flagged calls serves them)."""
+    if selection.user_id is None and not selection.search and not selection.restricted:
         return summaries_selected(selection)
     return calls_selected(selection)
 
@@ -287,6 +298,9 @@ def rows_masked(rows) -> list[dict[str, object]]:
             "reach_label": reaches.get(row["reach"], row["reach"]),
             "paid_by_label": paid_by.get(row["capability"], row["capability"]),
             "paid_by_short": PAID_BY_SHORT.get(row["capability"], row["capability"]),
+            "restriction_label": RESTRICTION_LABELS.get(
+                row.get("restriction", ""), row.get("restriction", "")
+            ),
         })
     return shown
 

@@ -76,7 +76,7 @@ def _selection(request: HttpRequest, form: PstnUsageForm) -> tuple[UsageSelectio
     selection = UsageSelection(
         tenant=request.tenant, first=period.first, last=period.last,
         search=form.value("q"), user_id=user_id, call_type=form.value("call_type"),
-        paid_by=form.value("paid_by"),
+        paid_by=form.value("paid_by"), restricted=bool(form.value("restricted")),
     )
     return selection, user
 
@@ -127,7 +127,7 @@ def pstn_usage(request: HttpRequest) -> HttpResponse:
         "export_query": export_query,
         "paid_by_labels": dict(PAID_BY_CHOICES),
         "filtered": bool(selection.search or selection.user_id or selection.call_type
-                         or selection.paid_by),
+                         or selection.paid_by or selection.restricted),
         **funding_advice_context(tenant=tenant, user=request.user, deferred=True),
     }
     return render_page(request, TEMPLATE, "report", context)

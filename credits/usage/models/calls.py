@@ -119,6 +119,11 @@ class CallRecord(models.Model):
         help_text=_("Hash of the call's facts; a re-import of the UsageId must match it."),
     )
     source = models.CharField(_("source"), max_length=20, choices=UsageSource.choices)
+    restriction = models.CharField(
+        _("restriction"), max_length=30, blank=True, default="", db_default="",
+        help_text=_("The calling restriction the call broke when it was imported "
+                    "(premium_blocked, international_blocked); empty when none."),
+    )
     imported_at = models.DateTimeField(_("imported at"), default=timezone.now, editable=False)
 
     objects = CallRecordQuerySet.as_manager()
@@ -129,6 +134,13 @@ class CallRecord(models.Model):
         verbose_name_plural = _("call records")
         indexes = [
             models.Index(fields=["tenant", "start_time"], name="credits_call_tenant_start_idx"),
+            # Reports > PSTN usage sorted by charge: the page walks the tenant's calls in
+            # charge order and checks the start time in the index (its last column),
+            # stopping at the page's rows instead of sorting every call of the range.
+            models.Index(
+                fields=["tenant", "charge", "id", "start_time"],
+                name="credits_call_tenant_charge_idx",
+            ),
             # Covers the PSTN usage report's totals, daily series and top destinations: a
             # range of start times is summed from the index alone, without reading rows.
             models.Index(
@@ -137,6 +149,11 @@ class CallRecord(models.Model):
                     "billed_minutes", "pool_minutes", "charge",
                 ],
                 name="credits_call_report_idx",
+            ),
+            # Reports > PSTN usage's "Restricted calls only": small, as restricted calls are.
+            models.Index(
+                fields=["tenant", "start_time"], condition=~Q(restriction=""),
+                name="credits_call_restricted_idx",
             ),
         ]
         constraints = [

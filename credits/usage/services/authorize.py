@@ -9,7 +9,11 @@ when its length is not known yet:
   conferences) holds the Communications Credits license (toll-free inbound needs none),
   credits are set up and not suspended, there is a rate for the destination, and the
   usable balance is **above zero** (negative balance policy: once allowed, the call is
-  charged in full when it ends, even below zero).
+  charged in full when it ends, even below zero), and the daily cap, when it stops paid
+  calls, is not reached today (``daily_cap_reached``, until the next day in the
+  organization's time zone or until an admin lifts it);
+- before any of that, an outbound call the organization's calling restrictions block is
+  refused (``premium_blocked``, ``international_blocked``), unless its user is an exception.
 
 It reads only; it never charges. Refusals carry a stable ``code`` and a ``reason``.
 """
@@ -28,7 +32,9 @@ from credits.common.formatting import format_money
 from credits.ledger.choices import CreditAccountStatus
 from credits.ledger.selectors import balance_at, credit_account_for_tenant
 from credits.usage.choices import CallType, Capability
-from credits.usage.selectors import pool_used_load, rating_context_load
+from credits.usage.selectors import pool_used_load, rating_context_load, spend_controls_of
+from credits.usage.services.controls import spend_cap_status
+from credits.usage.telephony.controls import ControlCode, call_restriction
 from credits.usage.telephony.rating import (
     RatingRefused,
     RefusalCode,
@@ -96,6 +102,13 @@ def call_authorize(
         )
     except RatingRefused as refusal:
         return _refused(refusal.code, refusal.reason, currency)
+    restriction = call_restriction(
+        policy=context.restrictions, call_type=call_type, reach=payment.reach,
+        rated_country=payment.rated_country, rated_number_type=payment.rated_number_type,
+        user_id=subscriber.pk if subscriber is not None else None,
+    )
+    if restriction is not None:
+        return _refused(restriction.code, restriction.reason, currency)
     if payment.free:
         return CallAuthorization(
             allowed=True, code=ALLOWED, reason="This call is free.", currency=currency
@@ -130,6 +143,16 @@ def call_authorize(
             RefusalCode.BALANCE,
             f"The Communications Credits balance is {format_money(balance, currency)}: paid "
             "calls can't start until funds are added.",
+            currency,
+        )
+    controls = spend_controls_of(tenant=tenant)
+    capped, spend = spend_cap_status(tenant=tenant, controls=controls, at=at)
+    if capped:
+        return _refused(
+            ControlCode.DAILY_CAP,
+            f"Today's spend of {format_money(spend, currency)} reached the daily cap of "
+            f"{format_money(controls.daily_amount, currency)}: paid calls can't start until "
+            "tomorrow (in the organization's time zone) or until an admin lifts the cap.",
             currency,
         )
     return CallAuthorization(

@@ -49,6 +49,7 @@ from credits.usage.choices import (
     NumberType,
     Reach,
 )
+from credits.usage.telephony.controls import RestrictionPolicy, call_restriction
 from credits.usage.telephony.numbers import InvalidNumber, NumberInfo, number_classify
 from credits.usage.telephony.pools import CALLING_PLANS, TENANT_WIDE
 from credits.usage.telephony.records import CallInput
@@ -145,6 +146,7 @@ class RatingContext:
     zone_a: frozenset[str]
     pool_used: dict[tuple[date, str, str], int] = field(default_factory=dict)
     pool_touched: set[tuple[date, str, str]] = field(default_factory=set)
+    restrictions: RestrictionPolicy | None = None  # the tenant's calling restrictions
 
     def pool_left(self, key: tuple[date, str, str]) -> int:
         size = self.pool_sizes.get((key[1], key[2]), 0)
@@ -178,6 +180,7 @@ class Rating:
     rate: RateRow | None = None
     connection_fee: Decimal = ZERO
     charge: Decimal = ZERO
+    restriction: str = ""  # the calling restriction the call broke (it is still rated)
 
     @property
     def capability(self) -> str:
@@ -352,6 +355,12 @@ def call_rate(*, call: CallInput, context: RatingContext) -> Rating:
     rating = Rating(
         subscriber=subscriber, home_country=home, payment=payment, billed_minutes=minutes
     )
+    broken = call_restriction(
+        policy=context.restrictions, call_type=call.call_type, reach=payment.reach,
+        rated_country=payment.rated_country, rated_number_type=payment.rated_number_type,
+        user_id=subscriber.pk if subscriber is not None else None,
+    )
+    rating.restriction = broken.code if broken is not None else ""
     if payment.free or not minutes:
         return rating
     taken = 0

@@ -130,7 +130,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["display_name", "username"]
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        indexes = [models.Index(fields=["tenant", "display_name"], name="user_tenant_name_idx")]
+        indexes = [
+            models.Index(fields=["tenant", "display_name"], name="user_tenant_name_idx"),
+            # Home's counts of users and enabled users, read from the index alone.
+            models.Index(fields=["tenant", "is_active"], name="user_tenant_active_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 
 from accounts.batching import in_batches
 from accounts.countries import country_name
@@ -253,6 +255,48 @@ def rates_in_effect(*, currency: str, day: date, search: str = "") -> list[Count
         result.append(CountryRates(country=country, name=name, prices=prices))
     result.sort(key=lambda row: row.name.casefold())
     return result
+
+
+# ------------------------------------------------------------- searching calls by caller
+
+# The tenant's distinct (UPN, display name) pairs of its calls, read as a "skip scan" of
+# the (tenant, upn, user_display_name, start_time) index: one index descent per pair, so
+# the cost follows the callers, not the calls. Then the pairs whose UPN or name contains
+# the search (what ``icontains`` matches), as UPNs.
+_CALLERS_MATCHING_SQL = """
+WITH RECURSIVE callers (upn, name) AS (
+    (SELECT upn, user_display_name FROM credits_callrecord
+     WHERE tenant_id = %s ORDER BY upn, user_display_name LIMIT 1)
+    UNION ALL
+    SELECT later.upn, later.name FROM callers CROSS JOIN LATERAL (
+        SELECT upn, user_display_name AS name FROM credits_callrecord
+        WHERE tenant_id = %s AND (upn, user_display_name) > (callers.upn, callers.name)
+        ORDER BY upn, user_display_name LIMIT 1
+    ) AS later
+)
+SELECT DISTINCT upn FROM callers
+WHERE UPPER(upn::text) LIKE UPPER(%s) OR UPPER(name::text) LIKE UPPER(%s)
+"""
+
+
+def calls_searched(calls: QuerySet[CallRecord], *, tenant: Tenant, search: str) -> QuerySet:
+    """``calls`` whose UPN or user display name contains ``search`` (case-insensitive).
+
+    On PostgreSQL the calls are also narrowed to the UPNs of the tenant's callers that
+    match (``_CALLERS_MATCHING_SQL``), so the (tenant, upn, ..., start_time) index reads
+    only the matching callers' calls instead of every call of the range; the result is
+    the same (every matching call has its UPN among them). SQLite keeps the plain scan.
+    """
+    calls = calls.filter(Q(upn__icontains=search) | Q(user_display_name__icontains=search))
+    if connection.vendor != "postgresql":
+        return calls
+    pattern = f"%{connection.ops.prep_for_like_query(search)}%"
+    return calls.filter(
+        # Fixed SQL; the tenant and the pattern are bound parameters.
+        upn__in=RawSQL(  # noqa: S611
+            _CALLERS_MATCHING_SQL, (tenant.pk, tenant.pk, pattern, pattern)
+        )
+    )
 
 
 # What a pstnCallLogRow needs of a call (credits.usage.telephony.graph.graph_row).

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from accounts.countries import country_code_of, country_name
@@ -29,6 +29,7 @@ from credits.common.money import ZERO, sum_quantize
 from credits.reports.choices import DEFAULT_SORT, PAID_FREE, SORTS
 from credits.usage.choices import CallType, Capability, Reach
 from credits.usage.models.calls import CallDaySummary, CallRecord
+from credits.usage.selectors import calls_searched
 from credits.usage.telephony.controls import ControlCode
 from credits.usage.telephony.masking import call_numbers_masked
 
@@ -144,10 +145,7 @@ def calls_selected(selection: UsageSelection) -> QuerySet[CallRecord]:
     if selection.user_id is not None:
         calls = calls.filter(user_id=selection.user_id)
     if selection.search:
-        calls = calls.filter(
-            Q(upn__icontains=selection.search)
-            | Q(user_display_name__icontains=selection.search)
-        )
+        calls = calls_searched(calls, tenant=selection.tenant, search=selection.search)
     if selection.restricted:
         calls = calls.exclude(restriction="")
     return _type_and_payer_filtered(calls, selection)

@@ -29,6 +29,7 @@ from credits.ledger.choices import EntryKind
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry
 from credits.ledger.models.lots import FundLot
+from credits.ledger.models.rollup import LedgerDaySummary
 
 LOW_DAYS = 7
 EXPIRING_DAYS = 30
@@ -53,6 +54,25 @@ class HomeAlerts:
         return bool(self.low or self.expiring_amount or self.expired_card)
 
 
+def _spend_28(account: CreditAccount, at: dt.datetime) -> Decimal:
+    """What the last 28 days (whole UTC days up to ``at``) spent, as the funding advice
+    measures it, in one query: from the ledger's day rollup while ``at`` is after the
+    account's latest entry (Home, live: its cost follows the days, not the entries), else
+    from the entries up to ``at``."""
+    start = window_start(at, SHORT_WINDOW_DAYS)
+    last = account.last_posted_at
+    if last is None or at >= last:
+        total = LedgerDaySummary.objects.filter(
+            account=account, day__gte=start.date(), day__lte=at.astimezone(dt.UTC).date()
+        ).aggregate(total=Sum("spent"))["total"]
+        return max(total or ZERO, ZERO)
+    spent = Q(kind=EntryKind.USAGE) | Q(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.USAGE)
+    total = LedgerEntry.objects.for_account(account).filter(
+        spent, created_at__gte=start, created_at__lt=at
+    ).aggregate(total=Sum("amount"))["total"]
+    return max(-(total or ZERO), ZERO)
+
+
 def home_alerts(
     *, account: CreditAccount, balance: Decimal, at: dt.datetime | None = None
 ) -> HomeAlerts:
@@ -65,15 +85,8 @@ def home_alerts(
         if balance < account.recharge_trigger:
             low = BELOW_TRIGGER
     else:
-        spent = Q(kind=EntryKind.USAGE) | Q(
-            kind=EntryKind.REVERSAL, reverses__kind=EntryKind.USAGE
-        )
-        total = LedgerEntry.objects.for_account(account).filter(
-            spent, created_at__gte=window_start(at, SHORT_WINDOW_DAYS), created_at__lt=at
-        ).aggregate(total=Sum("amount"))["total"]
-        week = (max(-(total or ZERO), ZERO) / SHORT_WINDOW_DAYS * LOW_DAYS).quantize(
-            Decimal("0.01")
-        )
+        spent = _spend_28(account, at)
+        week = (spent / SHORT_WINDOW_DAYS * LOW_DAYS).quantize(Decimal("0.01"))
         if week > 0 and balance < week:
             low = BELOW_A_WEEK
     expiring = FundLot.objects.for_account(account).expiring(

@@ -1,5 +1,5 @@
-"""``manage.py bench_pages``: times the PSTN usage report at two sizes, prints the ratio
-and the query counts, and removes its tenant."""
+"""``manage.py bench_pages``: times the console's pages (DB time) at two sizes, prints the
+ratios and the query counts, and removes its tenant."""
 
 from __future__ import annotations
 
@@ -14,18 +14,34 @@ from django.db.models import Count, Sum
 from accounts.models import Tenant, User
 from credits.models import CallDaySummary, CallRecord, CreditAccount, LedgerEntry
 
+SMALL_RUN = ("--small", "50", "--large", "200", "--users-large", "320", "--requests", "1",
+             "--skip-export")
+PAGES = (
+    "Home", "Active users", "Active users, search", "PSTN usage, 7 days", "PSTN usage, 28 days",
+    "PSTN usage, search", "PSTN usage, search 28 days", "PSTN usage, by charge",
+    "PSTN usage, by charge 28 d", "Communications Credits", "Bills & payments",
+)
 
-def test_bench_pages_prints_both_times_the_ratio_and_queries_and_cleans_up(db):
+
+def test_bench_pages_prints_db_times_ratios_and_queries_and_cleans_up(db):
     out = StringIO()
-    call_command("bench_pages", "--small", "50", "--large", "200", "--skip-export", stdout=out)
+    call_command("bench_pages", *SMALL_RUN, stdout=out)
     output = out.getvalue()
 
-    assert "50 calls ready" in output and "200 calls ready" in output
-    medians = re.findall(r"7 days \(default\)\s+median\s+([\d.]+) ms.*, (\d+) queries", output)
-    assert len(medians) == 2 and all(float(ms) > 0 for ms, _ in medians)
-    assert len(re.findall(r"28 days\s+median\s+[\d.]+ ms", output)) == 2
-    assert re.search(r"ratio 7 days \(default\): [\d.]+ \(200 vs 50 calls", output)
-    assert re.search(r"ratio 28 days: [\d.]+ .*queries \d+ -> \d+", output)
+    assert "50 calls and 300 users ready" in output
+    assert "200 calls and 320 users ready" in output
+    assert "load average" in output
+    for page in PAGES:
+        measured = re.findall(
+            rf"^    {re.escape(page)}\s+DB\s+([\d.]+) ms .*page\s+([\d.]+) ms, (\d+) queries$",
+            output, re.MULTILINE,
+        )
+        assert len(measured) == 2, page
+        assert all(float(page_ms) > 0 and int(queries) > 0 for _db, page_ms, queries in measured)
+        assert re.search(
+            rf"^  {re.escape(page)}\s+[\d.]+ms\s+[\d.]+ms\s+[\d.]+ .* \d+ -> \d+ ",
+            output, re.MULTILINE,
+        ), page
     assert "export" not in output
     assert not Tenant.objects.filter(slug__startswith="bench-pages-").exists()
     assert not CallRecord.objects.exists() and not LedgerEntry.objects.exists()
@@ -34,8 +50,8 @@ def test_bench_pages_prints_both_times_the_ratio_and_queries_and_cleans_up(db):
 
 
 def test_bench_pages_can_keep_its_calls_with_their_charges(db):
-    call_command("bench_pages", "--small", "30", "--large", "120", "--skip-export", "--keep",
-                 stdout=StringIO())
+    call_command("bench_pages", "--small", "30", "--large", "120", "--users-large", "310",
+                 "--requests", "1", "--skip-export", "--keep", stdout=StringIO())
     tenant = Tenant.objects.get(slug__startswith="bench-pages-")
     calls = CallRecord.objects.filter(tenant=tenant)
     assert calls.count() == 120
@@ -46,10 +62,14 @@ def test_bench_pages_can_keep_its_calls_with_their_charges(db):
         calls=Sum("calls"), minutes=Sum("billed_minutes"), amount=Sum("charge"))
     assert summed == calls.aggregate(
         calls=Count("*"), minutes=Sum("billed_minutes"), amount=Sum("charge"))
-    assert User.objects.get(username__startswith="reports@").role_assignments.exists()
+    assert User.objects.get(username__startswith="admin@").role_assignments.exists()
+    assert User.objects.filter(tenant=tenant).count() == 311  # 310 users and the admin
 
 
-@pytest.mark.parametrize("args", [["--small", "0"], ["--small", "100", "--large", "100"]])
+@pytest.mark.parametrize("args", [
+    ["--small", "0"], ["--small", "100", "--large", "100"], ["--users-small", "10"],
+    ["--users-small", "500", "--users-large", "400"], ["--requests", "0"],
+])
 def test_bench_pages_refuses_nonsense(db, args):
     with pytest.raises(CommandError):
         call_command("bench_pages", *args, "--skip-export", stdout=StringIO())

@@ -5,7 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 
 from credits.common.admin import ReadOnlyAdminMixin
-from credits.notifications.models import Notification
+from credits.notifications.models import (
+    BalanceAlert,
+    BillingRecipient,
+    Notification,
+    NotificationOptOut,
+)
 
 
 @admin.register(Notification)
@@ -17,4 +22,35 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "tenant", "kind", "dedupe_key", "subject", "params", "context", "recipients",
         "status", "error", "created_at", "sent_at",
     )
+    fields = readonly_fields
+
+
+@admin.register(BalanceAlert)
+class BalanceAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each tenant's low-balance alert; admins set it on the Communications Credits page."""
+
+    list_display = ("tenant", "threshold", "alerted_at", "updated_at")
+    search_fields = ("tenant__name",)
+    readonly_fields = ("tenant", "threshold", "alerted_at", "alerted_entry_id", "updated_at")
+    fields = readonly_fields
+
+
+@admin.register(BillingRecipient)
+class BillingRecipientAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Admins and addresses beyond the notified roles; set on Billing notifications."""
+
+    list_display = ("tenant", "user", "email", "created_at")
+    search_fields = ("tenant__name", "email", "user__username")
+    readonly_fields = ("tenant", "user", "email", "created_at")
+    fields = readonly_fields
+
+
+@admin.register(NotificationOptOut)
+class NotificationOptOutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The kinds each admin no longer receives (never a critical one)."""
+
+    list_display = ("tenant", "user", "kind", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("tenant__name", "user__username")
+    readonly_fields = ("tenant", "user", "kind", "created_at")
     fields = readonly_fields

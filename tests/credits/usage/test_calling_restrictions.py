@@ -4,6 +4,7 @@ flagged; the page (checks, audit, read-only for readers); PSTN usage shows the f
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from credits.models import CallingRestrictions, CallRecord
+from credits.usage.services.api_tokens import api_token_create
 from credits.usage.services.authorize import call_authorize
 from credits.usage.services.controls import calling_restrictions_update
 from tests.accounts.factories import AdminFactory, UserFactory
@@ -218,3 +220,25 @@ def test_pstn_usage_shows_restricted_calls_and_filters_them(
     assert [row["usage_id"] for row in rows] == [premium["UsageId"]]
     assert response.context["totals"].calls == 1
     assert CallRecord.objects.filter(tenant=office).count() == 2
+
+
+def test_the_authorize_api_answers_the_restriction_codes(client, office):
+    token = api_token_create(tenant=office, name="SBC")[1]
+    restrict(office, premium=True, international="block_all")
+    headers = {"Authorization": f"Bearer {token}"}
+    for destination, code in ((US_PREMIUM, "premium_blocked"), (GB_MOBILE,
+                                                                "international_blocked")):
+        body = {"upn": "ana@contoso.example", "call_type": "user_out",
+                "destination_number": destination}
+        answer = client.post("/api/v1/calls/authorize", data=json.dumps(body),
+                             content_type="application/json", headers=headers)
+        assert answer.status_code == 200
+        assert (answer.json()["allowed"], answer.json()["code"]) == (False, code)
+        assert "calling restrictions" in answer.json()["reason"]
+
+
+def test_the_page_answers_htmx_with_its_form_only(client, global_admin):
+    client.force_login(global_admin)
+    response = client.get(reverse("credits:calling_restrictions"), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert 'id="restrictions-card"' in body and "<html" not in body

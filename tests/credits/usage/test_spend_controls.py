@@ -4,6 +4,7 @@ in the tenant's time zone, or until an admin lifts it), the page, and the import
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from accounts.models import AuditEvent
 from credits.models import Notification, NotificationKind, SpendControls
 from credits.notifications.renderers import notification_render
 from credits.usage.selectors import daily_average_before, day_spend
+from credits.usage.services.api_tokens import api_token_create
 from credits.usage.services.authorize import call_authorize
 from credits.usage.services.controls import spend_cap_lift, spend_check, spend_controls_update
 from tests.accounts.factories import AdminFactory
@@ -360,7 +362,7 @@ def test_the_page_costs_a_fixed_number_of_queries(
         assert client.get(reverse("credits:spend_controls")).status_code == 200
 
 
-def test_the_anomaly_renders_in_chinese(office, global_admin):
+def test_the_anomaly_message_says_why_the_spend_is_unusual(office, global_admin):
     baseline(office)
     controls(office)
     calls_on(office, DAY, 5)
@@ -370,3 +372,26 @@ def test_the_anomaly_renders_in_chinese(office, global_admin):
         english = notification_render(notification)
     assert english.subject == "Unusual Communications Credits spend"
     assert "more than 3.0 times the daily average" in english.lines[1]
+
+
+def test_the_authorize_api_answers_daily_cap_reached(client, office):
+    token = api_token_create(tenant=office, name="SBC")[1]
+    controls(office, alert_enabled=False, daily_amount="1.00", stop_at_cap=True)
+    now = datetime.now(UTC).replace(microsecond=0)
+    import_rows(office, [record(upn="cy@contoso.example", destination=GB_MOBILE,
+                                start=now - timedelta(minutes=11), seconds=600)])
+    body = {"upn": "cy@contoso.example", "call_type": "user_out",
+            "destination_number": GB_MOBILE}
+    answer = client.post("/api/v1/calls/authorize", data=json.dumps(body),
+                         content_type="application/json",
+                         headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert (answer.json()["allowed"], answer.json()["code"]) == (False, "daily_cap_reached")
+    assert "lifts the cap" in answer.json()["reason"]
+
+
+def test_the_page_answers_htmx_with_its_form_only(client, global_admin):
+    client.force_login(global_admin)
+    response = client.get(reverse("credits:spend_controls"), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert 'id="spend-form-card"' in body and "<html" not in body

@@ -26,3 +26,12 @@ def test_bench_hordak_needs_the_bench_settings(db):
         call_command(
             "bench_ledger", "--postings", "5", "--processes", "0", "--hordak", stdout=StringIO()
         )
+
+
+def test_bench_times_the_funding_advice_in_one_query(db):
+    out = StringIO()
+    call_command(
+        "bench_ledger", "--postings", "3", "--processes", "0", "--advice", "60", stdout=out
+    )
+    assert "Funding advice at 60 entries: median" in out.getvalue()
+    assert "ms, 1 query" in out.getvalue()

@@ -18,6 +18,10 @@ It also prints the round trips of one posting (statements counted with
 posting of run 1, and the load average before and after (on a shared machine the other
 processes' load changes every figure).
 
+``--advice N`` also times the Funding advice of an account with N usage entries spread
+over the last 120 days (posted with ``usage_charge_many``): the median of 20 reads and
+the queries of one.
+
 ``--hordak`` runs the same three runs with django-hordak's ``Account.transfer_to`` (a
 charge moves the amount from the customer's credits account to a usage account, a
 funding from a bank account to the credits account), each transfer in a transaction that
@@ -32,14 +36,17 @@ import multiprocessing
 import os
 import time
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import AuditEvent, Tenant
+from credits.billing.selectors.funding_advice import funding_advice
 from credits.billing.services.accounts import credit_account_open
 from credits.ledger import services as ledger
 from credits.ledger.choices import FundSource
@@ -127,13 +134,18 @@ class Command(BaseCommand):
             "--keep", action="store_true", help="Keep the benchmark tenants and their ledger."
         )
         parser.add_argument(
+            "--advice", type=int, default=0, metavar="N",
+            help="Also time the Funding advice of an account with N usage entries.",
+        )
+        parser.add_argument(
             "--hordak", action="store_true",
             help="Also run django-hordak's transfers, with the same account row lock "
             "(needs the bench extra and DJANGO_SETTINGS_MODULE=config.settings.bench).",
         )
 
     def handle(
-        self, *args, postings: int, processes: int, keep: bool, hordak: bool, **options
+        self, *args, postings: int, processes: int, keep: bool, hordak: bool, advice: int,
+        **options,
     ) -> None:
         if postings < 1 or processes < 0:
             raise CommandError("--postings must be at least 1 and --processes at least 0.")
@@ -177,6 +189,8 @@ class Command(BaseCommand):
                     ),
                 )
             self._round_trips(single[0], run)
+            if advice > 0:
+                self._advice(run, advice, tenants)
             self._verify(tenants)
             if hordak:
                 self._hordak(run, postings, processes, hordak_accounts)
@@ -190,7 +204,7 @@ class Command(BaseCommand):
         name = str(connection.settings_dict["NAME"])
         return connection.vendor == "sqlite" and (name == ":memory:" or "mode=memory" in name)
 
-    def _accounts(self, run: str, label: str, count: int, tenants: list[Tenant]):
+    def _accounts(self, run: str, label: str, count: int, tenants: list[Tenant], at=None):
         accounts = []
         for index in range(count):
             tenant = Tenant.objects.create(
@@ -202,6 +216,7 @@ class Command(BaseCommand):
             ledger.funds_add(
                 account=account, amount=Decimal("1000.00"), currency="USD",
                 source=FundSource.PURCHASE, idempotency_key=f"bench:{run}:{label}:{index}:seed",
+                at=at,
             )
             accounts.append(account)
         return accounts
@@ -266,6 +281,34 @@ class Command(BaseCommand):
             f"{label} {sum(counts) / len(counts):.1f}" for label, counts in samples.items()
         )
         self.stdout.write(f"  round trips per posting: {figures}")
+
+    def _advice(self, run: str, entries: int, tenants: list[Tenant]) -> None:
+        now = timezone.now()
+        account = self._accounts(run, "advice", 1, tenants, at=now - timedelta(days=121))[0]
+        step = timedelta(days=120) / entries
+        start = now - timedelta(days=120)
+        for first in range(0, entries, 5000):
+            ledger.usage_charge_many(account=account, charges=[
+                ledger.UsageCharge(
+                    amount=CHARGE, currency="USD", idempotency_key=f"bench:{run}:advice:{n}",
+                    at=start + step * n,
+                )
+                for n in range(first, min(first + 5000, entries))
+            ])
+        account.refresh_from_db()
+        tenant = account.tenant
+        timings = []
+        for _ in range(20):
+            started = time.perf_counter()
+            funding_advice(tenant=tenant, account=account)
+            timings.append(time.perf_counter() - started)
+        with CaptureQueriesContext(connection) as captured:
+            funding_advice(tenant=tenant, account=account)
+        timings.sort()
+        self.stdout.write(
+            f"  Funding advice at {entries:,} entries: median {timings[10] * 1000:.1f} ms, "
+            f"{len(captured.captured_queries)} query"
+        )
 
     def _hordak(self, run: str, postings: int, processes: int, created: list[int]) -> None:
         hordak_account = apps.get_model("hordak", "Account")

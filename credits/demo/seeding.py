@@ -10,6 +10,7 @@ from datetime import datetime
 
 from accounts.demo import DemoRefused, SeedResult
 from accounts.models import Tenant, User
+from credits.demo.alerts import demo_balance_alert_on
 from credits.demo.bulk_calls import (
     BULK_TENANT,
     MAX_CALLS,
@@ -89,6 +90,7 @@ class CreditsDemo:
             alerted = account is not None and demo_spend_alert_on(
                 tenant=tenant, acting_user=billing
             )
+            demo_balance_alert_on(tenant=tenant, acting_user=billing)
             recharge = demo_recharge_crossing(tenant=tenant, now=now)
             if alerted:
                 demo_spend_check(tenant=tenant)

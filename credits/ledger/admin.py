@@ -32,6 +32,7 @@ from credits.exceptions import LedgerError
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.models.entries import LedgerEntry, LotMovement
 from credits.ledger.models.lots import FundLot
+from credits.ledger.models.rollup import LedgerDaySummary
 from credits.ledger.selectors import balance_at
 from credits.ledger.services import account_resume, account_suspend, entry_adjust, entry_reverse
 
@@ -382,4 +383,18 @@ class LotMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("entry__account", "lot__account")
     ordering = ("-id",)
     readonly_fields = ("entry", "lot", "amount", "remaining_after")
+    fields = readonly_fields
+
+
+@admin.register(LedgerDaySummary)
+class LedgerDaySummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The day rollup the ledger keeps (read-only: only postings change it)."""
+
+    list_display = ("account", "day", "spent", "funded", "entries")
+    list_filter = ("account__currency",)
+    search_fields = ("account__tenant__name", "account__tenant__slug")
+    list_select_related = ("account__tenant",)
+    date_hierarchy = "day"
+    ordering = ("-day", "account")
+    readonly_fields = ("account", "day", "spent", "funded", "entries")
     fields = readonly_fields

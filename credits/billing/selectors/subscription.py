@@ -168,6 +168,7 @@ BILLING_AUDIT_ACTIONS = (
     "credits.order_succeeded",
     "credits.order_failed",
     "credits.recharge_settings_update",
+    "credits.balance_alert_update",
     "credits.billing_profile_update",
     "credits.card_add",
     "credits.card_remove",

@@ -152,6 +152,7 @@ HISTORY_LABELS = {
     "credits.order_succeeded": _lazy("Order paid"),
     "credits.order_failed": _lazy("Payment failed"),
     "credits.recharge_settings_update": _lazy("Recharge settings changed"),
+    "credits.balance_alert_update": _lazy("Low-balance alert changed"),
     "credits.billing_profile_update": _lazy("Payment method changed"),
     "credits.card_add": _lazy("Card added"),
     "credits.card_remove": _lazy("Card removed"),
@@ -168,6 +169,7 @@ HISTORY_KEYS = {
     "enabled": _lazy("auto-recharge"),
     "trigger": _lazy("below"),
     "monthly_limit": _lazy("monthly limit"),
+    "threshold": _lazy("alert below"),
     "pay_with": _lazy("pay with"),
     "card": _lazy("card"),
     "enterprise_agreement": _lazy("EA"),
@@ -176,7 +178,7 @@ HISTORY_KEYS = {
 }
 
 
-MONEY_KEYS = frozenset({"amount", "balance", "trigger", "monthly_limit"})
+MONEY_KEYS = frozenset({"amount", "balance", "trigger", "monthly_limit", "threshold"})
 # Values the audit keeps as codes, shown with their labels in the admin's language.
 VALUE_LABELS = {
     "status": {**dict(CreditAccountStatus.choices), **dict(OrderStatus.choices)},

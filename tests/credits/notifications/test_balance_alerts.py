@@ -280,3 +280,9 @@ def test_another_tenants_alert_is_untouched(billing_client, other_account, other
     balance_alert_set(account=other_account, threshold=Decimal("40"), acting_user=None)
     billing_client.post(URL, {"threshold": "20"})
     assert BalanceAlert.objects.get(tenant=other_tenant).threshold == Decimal("40")
+
+
+def test_the_change_shows_in_the_recent_changes(billing_client, billing_admin):
+    billing_client.post(URL, {"threshold": "25"})
+    history = parse(billing_client.get(SUBSCRIPTION).content).text
+    assert "Low-balance alert changed" in history and "$25.00" in history

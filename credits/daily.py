@@ -20,6 +20,8 @@ from credits.ledger.services import funds_expire_due
 from credits.notifications.alerts import balance_alerts_sweep
 from credits.notifications.choices import NotificationKind
 from credits.notifications.services import notification_create, notifications_retry
+from credits.notifications.webhooks.delivery import webhooks_sweep
+from credits.notifications.webhooks.events import funds_expired_emit
 from credits.reports.services import report_exports_delete_expired
 
 REMINDER_DAYS = (30, 7)
@@ -68,4 +70,8 @@ def daily_jobs_run(*, at: datetime | None = None) -> dict:
         "orders_recovered": recovered["reconciled"],
         "notifications_retried": notifications_retry(at=now),
         "exports_deleted": report_exports_delete_expired(at=now),
+        # funds.expired for the expiry entries above (and any a stopped run missed), and
+        # the webhook retries that are due (a backstop: the workers send them).
+        "webhooks_expired": funds_expired_emit(at=now),
+        "webhooks_retried": webhooks_sweep(at=now)["sent"],
     }

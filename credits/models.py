@@ -18,6 +18,10 @@ where Django's app registry looks for them, with the capabilities' choices.
   ``BalanceAlert`` (the low-balance alert's threshold and its last crossing),
   ``BillingRecipient`` (admins and addresses beyond the notified roles who get billing
   emails) and ``NotificationOptOut`` (an admin's kinds they no longer receive).
+- ``credits.notifications.webhooks.models``: ``WebhookEndpoint`` (an address that receives
+  signed billing events), ``WebhookEvent`` (one per event and key), ``WebhookDelivery``
+  (one event sent to one endpoint, its attempts) and ``WebhookSweep`` (keeps the retry
+  sweep single).
 - ``credits.reports.models``: ``ReportExport`` (an export written in the background).
 
 The choices (statuses, kinds, call types...) live in each capability's ``choices``
@@ -61,6 +65,13 @@ from credits.notifications.models import (
     Notification,
     NotificationOptOut,
     NotificationQuerySet,
+)
+from credits.notifications.webhooks.choices import WebhookDeliveryStatus, WebhookEventType
+from credits.notifications.webhooks.models import (
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookSweep,
 )
 from credits.reports.choices import ExportFormat, ExportStatus
 from credits.reports.models import EXPORT_KEEP, ReportExport, ReportExportQuerySet
@@ -148,6 +159,13 @@ __all__ = [
     "NotificationKind",
     "NotificationOptOut",
     "NotificationQuerySet",
+    # notifications: webhooks
+    "WebhookDelivery",
+    "WebhookDeliveryStatus",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookEventType",
+    "WebhookSweep",
     # reports
     "EXPORT_KEEP",
     "ExportFormat",

@@ -17,6 +17,7 @@ from credits.common.jobs import registered
 from credits.daily import daily_jobs_run
 from credits.notifications.alerts import balance_alert_recheck
 from credits.notifications.services import notification_send
+from credits.notifications.webhooks.delivery import webhook_deliver, webhooks_sweep
 from credits.reports.services import report_export_run
 
 
@@ -44,6 +45,20 @@ def notification_send_task(notification_id: int) -> str:
 @task()
 def balance_alert_check_task(account_id: int) -> None:
     balance_alert_recheck(account_id=account_id)
+
+
+@registered
+@task()
+def webhook_deliver_task(delivery_id: int) -> str:
+    return webhook_deliver(delivery_id=delivery_id).status
+
+
+@registered
+@task()
+def webhooks_sweep_task(generation: int | None = None) -> dict:
+    """The retries of webhook deliveries that are due; it queues its own next run
+    (credits.notifications.webhooks.delivery)."""
+    return webhooks_sweep(generation=generation)
 
 
 @registered

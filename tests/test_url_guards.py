@@ -35,6 +35,7 @@ from credits.billing.services.checks import Payment
 from credits.billing.services.invoices import invoicing_approve
 from credits.billing.services.orders import order_place
 from credits.models import OrderKind, PaymentType
+from credits.notifications.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from credits.reports.services import report_export_run, report_export_start
 from credits.usage.services.api_tokens import api_token_create
 from tests.accounts.factories import AdminFactory, StaffFactory, TenantFactory, UserFactory
@@ -143,6 +144,19 @@ class Contoso:
             pending = report_export_start(tenant=self.tenant, user=self.admin, query="")
         return report_export_run(export_id=pending.pk)
 
+    @cached_property
+    def webhook(self):
+        return WebhookEndpoint.objects.create(
+            tenant=self.tenant, url="https://hooks.contoso.example/in", events=["balance.low"],
+            secret="whsec_contoso",
+        )
+
+    @cached_property
+    def webhook_delivery(self):
+        """A delivery in the endpoint's log (never sent: no task runs for it)."""
+        event = WebhookEvent.objects.create(tenant=self.tenant, key="guard", type="balance.low")
+        return WebhookDelivery.objects.create(endpoint=self.webhook, event=event)
+
 
 @dataclass(frozen=True)
 class Page:
@@ -183,6 +197,14 @@ def _invoice(c: Contoso) -> dict:
 
 def _export(c: Contoso) -> dict:
     return {"export_id": c.export.pk}
+
+
+def _webhook(c: Contoso) -> dict:
+    return {"pk": c.webhook.pk}
+
+
+def _webhook_delivery(c: Contoso) -> dict:
+    return {"pk": c.webhook.pk, "delivery_pk": c.webhook_delivery.pk}
 
 
 PAGES: dict[str, Page] = {
@@ -255,6 +277,14 @@ PAGES: dict[str, Page] = {
         A.USE_CONSOLE, GET, also={"GET": (A.MANAGE_BILLING,)}
     ),
     "credits:rates": Page(A.VIEW_BILLING, GET),
+    "credits:webhooks": Page(A.MANAGE_BILLING, GET),
+    "credits:webhook_add": Page(A.MANAGE_BILLING, GET_POST),
+    "credits:webhook_detail": Page(A.MANAGE_BILLING, GET, kwargs=_webhook),
+    "credits:webhook_edit": Page(A.MANAGE_BILLING, GET_POST, kwargs=_webhook),
+    "credits:webhook_secret_roll": Page(A.MANAGE_BILLING, POST, kwargs=_webhook),
+    "credits:webhook_enable": Page(A.MANAGE_BILLING, POST, kwargs=_webhook),
+    "credits:webhook_delete": Page(A.MANAGE_BILLING, POST, kwargs=_webhook),
+    "credits:webhook_resend": Page(A.MANAGE_BILLING, POST, kwargs=_webhook_delivery),
     "credits:spend_controls": Page(A.VIEW_BILLING, GET_POST, also={"POST": (A.MANAGE_BILLING,)}),
     "credits:spend_cap_lift": Page(A.MANAGE_BILLING, POST),
     "credits:calling_restrictions": Page(

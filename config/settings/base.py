@@ -269,6 +269,10 @@ HEALTHZ_QUEUE_MAX_AGE_SECONDS = env_int("HEALTHZ_QUEUE_MAX_AGE_SECONDS", 600, mi
 # requests per minute, counted in the cache; 0 turns the limit off.
 USAGE_API_RATE_LIMIT = env_int("USAGE_API_RATE_LIMIT", 120, minimum=0)
 
+# Webhooks (README, "Webhooks") go only over HTTPS to public internet addresses; the dev
+# and test settings allow plain HTTP and any address (a receiver on this machine).
+WEBHOOKS_ALLOW_PRIVATE = False
+
 # Error reporting (docs/operations.md): to Sentry when SENTRY_DSN is set (pip install
 # 'comms-credits-console[sentry]'), without personal data, request bodies or local
 # variables.

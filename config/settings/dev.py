@@ -14,3 +14,5 @@ INSTALLED_APPS = [*INSTALLED_APPS, "credits.bench"]  # noqa: F405
 # EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend prints them instead.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "config.mail.FilePerMessageBackend")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "emails"))  # noqa: F405
+# Webhooks may go to a receiver on this machine over plain HTTP (README, "Webhooks").
+WEBHOOKS_ALLOW_PRIVATE = True

@@ -25,3 +25,5 @@ TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]
 # The usage API limit per token is off, except in the tests of the limit (tests reuse
 # token ids across rolled-back transactions, and the cache outlives them).
 USAGE_API_RATE_LIMIT = 0
+# Webhook receivers in the tests listen on 127.0.0.1 over plain HTTP.
+WEBHOOKS_ALLOW_PRIVATE = True

@@ -224,3 +224,19 @@ def daily_cap_reached(params: dict, country: str) -> Rendered:
               "page under Billing."),
         ),
     )
+
+
+@renderer_register(NotificationKind.WEBHOOK_DISABLED)
+def webhook_disabled(params: dict, country: str) -> Rendered:
+    since = timezone.localtime(datetime.fromisoformat(params["since"]))
+    return Rendered(
+        subject=_("Webhook endpoint disabled"),
+        lines=(
+            _("The webhook endpoint %(url)s was disabled: every attempt to send it billing "
+              "events has failed since %(since)s (the last: %(error)s).")
+            % {"url": params["url"], "since": formats.date_format(since, "DATETIME_FORMAT"),
+               "error": params.get("error") or "-"},
+            _("Nothing more is sent to it. Once it answers again, enable it on the Webhooks "
+              "page under Billing and resend the events it missed from its delivery log."),
+        ),
+    )

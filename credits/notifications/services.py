@@ -23,6 +23,7 @@ from credits.common.jobs import enqueue_after_commit
 from credits.notifications.choices import CRITICAL_KINDS, DeliveryStatus
 from credits.notifications.models import BillingRecipient, Notification, NotificationOptOut
 from credits.notifications.renderers import notification_render, render
+from credits.notifications.webhooks.events import notification_event_emit
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ def notification_create(
     except IntegrityError:
         return None
     enqueue_after_commit("notification_send_task", notification_id=notification.pk)
+    # Its webhook event, if its kind is one (README, "Webhooks").
+    notification_event_emit(tenant=tenant, kind=kind, dedupe_key=dedupe_key, params=params)
     return notification
 
 

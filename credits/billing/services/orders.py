@@ -97,6 +97,7 @@ from credits.ledger import services as ledger
 from credits.ledger.choices import FundSource
 from credits.ledger.models.accounts import CreditAccount
 from credits.ledger.selectors import credit_account_for_tenant
+from credits.notifications.webhooks.events import order_succeeded_emit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -651,6 +652,7 @@ def _complete(
                 "balance": str(account.balance),
             },
         )
+        order_succeeded_emit(order=locked)
     event_log(log, "order.paid", tenant_id=locked.tenant_id, order_id=locked.pk,
               number=locked.number, kind=locked.kind, amount=locked.amount,
               currency=locked.currency, payment_type=locked.payment_type,

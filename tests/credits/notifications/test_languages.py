@@ -207,6 +207,10 @@ def test_every_kind_has_a_renderer_writing_a_subject_in_each_language(tenant):
                                                "currency": "USD"},
         NotificationKind.BALANCE_LOW: {"balance": "24.5", "threshold": "30", "currency": "USD",
                                        "at": "2026-11-30T04:00:00+00:00"},
+        NotificationKind.WEBHOOK_DISABLED: {"url": "https://hooks.contoso.example/in",
+                                            "endpoint_id": 1, "attempts": 7,
+                                            "since": "2026-11-29T10:00:00+00:00",
+                                            "error": "HTTP 503"},
     }
     assert set(params) == set(NotificationKind.values)
     for kind, values in params.items():

@@ -1,5 +1,6 @@
 """Backoffice pages of usage: rates, call records and their daily sums, minute pools,
-toll-free numbers and the usage API's tokens (revoked here)."""
+toll-free numbers, the usage API's tokens (revoked here), and the tenants' spend controls
+and calling restrictions (read-only)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from credits.common.admin import ReadOnlyAdminMixin
 from credits.usage.choices import ApiScope
 from credits.usage.models.api import ApiToken
 from credits.usage.models.calls import CallDaySummary, CallRecord, MinutePool, TollFreeNumber
+from credits.usage.models.controls import CallingRestrictions, SpendControls
 from credits.usage.models.rates import Rate
 from credits.usage.services.api_tokens import api_token_revoke
 
@@ -135,3 +137,24 @@ class ApiTokenAdmin(BackofficeAuditMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(SpendControls)
+class SpendControlsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: the tenant's billing admins change them on Billing > Spend controls."""
+
+    list_display = (
+        "tenant", "alert_enabled", "multiplier", "daily_amount", "stop_at_cap", "alerted_on",
+        "cap_reached_on", "cap_lifted_on", "updated_at",
+    )
+    list_filter = ("alert_enabled", "stop_at_cap")
+    search_fields = ("tenant__name", "tenant__slug")
+
+
+@admin.register(CallingRestrictions)
+class CallingRestrictionsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: the tenant's billing admins change them on Billing > Calling restrictions."""
+
+    list_display = ("tenant", "block_premium", "international", "blocked_countries", "updated_at")
+    list_filter = ("block_premium", "international")
+    search_fields = ("tenant__name", "tenant__slug")

@@ -19,6 +19,13 @@ the sum of the entries.
   traffic raises once it exhausts the pools), rounded up to a whole unit. One lot a
   month: no lot outlives its 12 months with much left, and the balance ends close to the
   normal demo's. The order is keyed ``demo:<tenant>:calls:<YYYY-MM>``.
+- **Every call can be charged.** The simulator assumes the pools have minutes; a year of
+  N calls (more so with ``--users``) runs them out, and a call a pool would have paid is
+  then charged to credits, which needs the caller's Communications Credits license. So
+  the generated calls are only those that stay chargeable when a pool is empty: a call a
+  pool pays is made only by a user who also holds a credits license (the day's count is
+  made up with more simulated calls). No generated call is refused: the import's count is
+  the count asked for.
 - **Idempotent.** Call n has UsageId ``seed-<n>``; a tenant that holds N seeded calls
   already gets nothing more. Since charges cannot be posted before the account's latest
   entry, the calls can only be added when the year is not in the ledger yet (a fresh
@@ -46,7 +53,14 @@ from credits.ledger.selectors import balance_at, credit_account_for_tenant
 from credits.usage.models.calls import CallRecord
 from credits.usage.selectors import pool_used_load, simulation_tenant
 from credits.usage.services.imports import UsageImported
-from credits.usage.telephony.rating import RatingRefused, call_rate
+from credits.usage.telephony.rating import (
+    RatingContext,
+    RatingRefused,
+    call_payment,
+    call_rate,
+    home_country_of,
+    subscriber_for,
+)
 from credits.usage.telephony.records import CallInput
 from credits.usage.telephony.simulator import NAMESPACE, calls_simulate
 
@@ -57,7 +71,7 @@ WORKDAY_WEIGHT = 4  # a weekend day weighs 1 (the simulator's own ratio)
 USAGE_ID_PREFIX = "seed-"
 IMPORT_BATCH = 20_000  # calls per import (one transaction)
 PROGRESS_EVERY = 50_000
-_TOP_UPS = 8  # rounds of simulation to reach a day's exact count
+_TOP_UPS = 16  # rounds of simulation to reach a day's exact count
 
 Progress = Callable[[int, int, date], None]
 
@@ -248,11 +262,13 @@ class BulkCalls:
             missing = wanted - len(rows)
             if missing <= 0:
                 break
-            asked = missing if day.weekday() < 5 else missing * 4  # weekends make a quarter
-            rows += calls_simulate(
+            # Weekends make a quarter; twice as many, as some are not chargeable.
+            asked = 2 * (missing if day.weekday() < 5 else missing * 4)
+            simulated = calls_simulate(
                 tenant=self._sim, day=day, calls=asked, seed=f"seed-calls:{round_}",
                 allow_paid=allow_paid,
-            )[:missing]
+            )
+            rows += [row for row in simulated if chargeable(row, self._sim.context)][:missing]
         rows.sort(key=lambda row: (row["Start Time"], row["End Time"]))
         first = self._offsets[index] + 1
         for n, row in enumerate(rows, start=first):
@@ -287,6 +303,26 @@ class BulkCalls:
             except RatingRefused:
                 continue
         return total
+
+
+def chargeable(row: dict[str, str], context: RatingContext) -> bool:
+    """Whether a simulated call stays importable once the pools are empty: free, or paid
+    by credits (a pool's share included) for a user holding a credits license or for the
+    organization (toll-free). The simulator made only calls that start (a known user,
+    valid numbers, a rate)."""
+    try:
+        subscriber = subscriber_for(row["UPN"].lower(), context)
+        home = home_country_of(subscriber, row["User Location"].upper(), context)
+        payment = call_payment(
+            call_type=row["Call Type"].lower(), destination_number=row["Destination Number"],
+            caller_id=row["Caller ID"], subscriber=subscriber, home_country=home,
+            context=context,
+        )
+    except RatingRefused:
+        return False
+    if payment.free or not payment.needs_license:
+        return True
+    return subscriber is not None and subscriber.has_credits
 
 
 def _call_input(row: dict[str, str], line: int) -> CallInput:
@@ -331,5 +367,5 @@ def bulk_calls_prepare(
 
 __all__ = [
     "BULK_TENANT", "MAX_CALLS", "BulkCalls", "BulkCallsRefused", "bulk_calls_check",
-    "bulk_calls_prepare", "bulk_days", "calls_per_day", "seeded_calls",
+    "bulk_calls_prepare", "bulk_days", "calls_per_day", "chargeable", "seeded_calls",
 ]

@@ -20,6 +20,8 @@ def test_bench_prints_both_rates_and_their_ratio_and_cleans_up(db):
     assert "plain bulk insert              300 rows" in output
     assert "ratio" in output and "calls/s" in output and "rows/s" in output
     assert "calls charged to credits" in output
+    assert "import client CPU" in output and "µs per call" in output
+    assert "load average" in output and "before" in output and "after" in output
     assert "ledger verification clean" in output
     assert not Tenant.objects.filter(slug__startswith="bench-usage-").exists()
     assert not CallRecord.objects.exists() and not LedgerEntry.objects.exists()

@@ -105,3 +105,27 @@ def test_seed_demo_refuses_a_number_of_calls_out_of_bounds(db, calls):
     with pytest.raises(CommandError, match="--calls must be between 0 and 2,000,000"):
         call_command("seed_demo", "--calls", calls, stdout=StringIO())
     assert not CallRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_users_and_calls_lose_no_call_when_the_pools_run_out():
+    """Pools run out at scale (here: empty from the start); a call a pool would have paid
+    is then charged to credits, which needs the caller's credits license. The generator
+    makes only calls that stay chargeable: every one asked for is imported."""
+    out, err = StringIO(), StringIO()
+    with mock.patch(
+        "accounts.management.commands.seed_demo.timezone.now", return_value=_noon()
+    ), mock.patch("credits.usage.selectors.pool_sizes_for", return_value={}):
+        call_command(
+            "seed_demo", "--password", "demo-password-1", "--users", "40", "--calls", "400",
+            stdout=out, stderr=err,
+        )
+
+    seeded = CallRecord.objects.filter(tenant__slug="contoso", usage_id__startswith="seed-")
+    assert "Seeded calls (--calls): Contoso 400 in" in out.getvalue()
+    assert "were not imported" not in err.getvalue()
+    assert seeded.count() == 400  # generated == imported
+    assert set(seeded.values_list("usage_id", flat=True)) == {f"seed-{n}" for n in range(1, 401)}
+    assert not seeded.filter(pool_minutes__gt=0).exists()  # no pool paid anything
+    for account in CreditAccount.objects.all():
+        assert account_verify(account) == []

@@ -2,8 +2,11 @@
 
 It times the whole import path (parse and validate the records, batch-read what rating
 needs, rate, draw the pools, post one ledger charge per charged call, insert the call
-records) on simulated traffic, and, in the same run, a plain ``bulk_create`` of the same
-rows into the call records table; then prints both rates and their ratio.
+records, refresh the planner statistics it made stale) on simulated traffic, and, in the
+same run, a plain ``bulk_create`` of the same rows into the call records table and (on
+PostgreSQL) a plain ``COPY`` of them, the database's own pace; then prints the rates side
+by side, the import's ratio to each, the import's client CPU time per call, and the
+machine's load average before and after (the figures mean little on a busy machine).
 
 The benchmark works in throwaway tenants (slug ``bench-usage-…``) with 300 users holding a
 mix of licenses, a toll-free number and a large balance; loads the sample rates if they
@@ -14,6 +17,7 @@ end unless ``--keep`` is given. Run it against a scratch database.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 import uuid
 from datetime import date, datetime, timedelta
@@ -93,12 +97,14 @@ class Command(BaseCommand):
             # The traffic's days are fixed (comparable figures): the import's clock is the
             # end of its last call, so the records fall inside the window it accepts.
             as_of = max(datetime.fromisoformat(row["End Time"]) for row in rows)
-            started = time.perf_counter()
+            load_before = _load()
+            started, cpu_started = time.perf_counter(), time.process_time()
             result = usage_import(
                 tenant=tenant, records=list(enumerate(rows, start=1)), source=UsageSource.FILE,
                 chunk_size=chunk_size, now=as_of,
             )
             imported = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
             if result.rejected or result.conflicts or result.imported != len(rows):
                 first = (result.rejected or result.conflicts)[0].reason if (
                     result.rejected or result.conflicts) else "count mismatch"
@@ -108,6 +114,15 @@ class Command(BaseCommand):
             if copy_available():
                 copied = self._plain_copy(tenant, self._tenant(run, "copy", tenants), chunk_size)
             self._report(len(rows), imported, plain, copied, result)
+            self.stdout.write(
+                f"  import client CPU {cpu:.2f} s = {cpu / len(rows) * 1e6:,.0f} µs per call "
+                "(the Python side; the rest is the database and waiting)"
+            )
+            self.stdout.write(
+                f"  load average {load_before} before, {_load()} after (1, 5, 15 min; "
+                f"{multiprocessing.cpu_count()} cores): other work on the machine slows "
+                "every figure"
+            )
             problems = account_verify(account)
             if problems:
                 raise CommandError(f"{account_label(account)} does not reconcile: {problems[0]}")
@@ -218,7 +233,11 @@ class Command(BaseCommand):
         if copied is not None:
             self.stdout.write(
                 f"  plain COPY                 {count:>7,} rows  in {copied:7.2f} s = "
-                f"{count / copied:8,.0f} rows/s  (what the import uses on PostgreSQL)"
+                f"{count / copied:8,.0f} rows/s  (the database's pace: COPY, no checks)"
+            )
+            self.stdout.write(
+                f"  import {rate:,.0f} calls/s | COPY {count / copied:,.0f} rows/s | "
+                f"import / COPY = {rate / (count / copied):.2f}"
             )
         self.stdout.write(f"  ratio {rate / plain_rate:.2f} of the plain bulk insert rate")
         if copied is not None:
@@ -247,6 +266,14 @@ class Command(BaseCommand):
         AuditEvent.objects.filter(tenant__in=ids).delete()
         User.objects.filter(tenant__in=ids).delete()
         Tenant.objects.filter(pk__in=ids).delete()
+
+
+def _load() -> str:
+    """The 1, 5 and 15-minute load averages (``n/a`` where the system has none)."""
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "n/a"
 
 
 def bench_account(tenant: Tenant, *, amount: Decimal, key: str) -> CreditAccount:

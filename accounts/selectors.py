@@ -36,55 +36,35 @@ class DirectorySummary:
     admins: int
 
 
-def _counted(queryset: QuerySet, field: str = "pk", *, distinct: bool = False) -> Subquery:
-    """``COUNT`` of ``queryset`` as a scalar subquery (one row: no GROUP BY key)."""
-    return Subquery(
-        queryset.order_by()
-        .annotate(group=Value(1))
-        .values("group")
-        .annotate(n=Count(field, distinct=distinct))
-        .values("n"),
-        output_field=IntegerField(),
-    )
-
-
 def directory_summary(*, tenant: Tenant) -> DirectorySummary:
-    """Counts for Home, in one query of four indexed aggregates: the users and the
-    enabled users from the (tenant, is_active) index alone, the licensed users as one
-    semi-join of the tenant's users with the license assignments, the admins from the
-    role assignments joined to their users. No subquery runs once per user."""
-    users = User.objects.filter(tenant=tenant)
-    counts = (
-        Tenant.objects.filter(pk=tenant.pk)
-        .values(
-            users_count=_counted(users),
-            enabled_users=_counted(users.filter(is_active=True)),
-            licensed_users=_counted(
-                users.filter(Exists(LicenseAssignment.objects.filter(user=OuterRef("pk"))))
-            ),
-            admins=_counted(
-                RoleAssignment.objects.filter(user__tenant=tenant), "user", distinct=True
-            ),
-        )
-        .get()
+    """Counts for Home, in one query and one pass over the tenant's users: the licensed
+    users and the admins are those whose id is in the tenant's license (and role)
+    assignments, each an uncorrelated ``IN`` that PostgreSQL hashes once for the query.
+    No subquery runs once per user."""
+    licensed = LicenseAssignment.objects.filter(user__tenant=tenant).values("user_id")
+    admins = RoleAssignment.objects.filter(user__tenant=tenant).values("user_id")
+    counts = User.objects.for_tenant(tenant).aggregate(
+        users=Count("pk"),
+        enabled_users=Count("pk", filter=Q(is_active=True)),
+        licensed_users=Count("pk", filter=Q(pk__in=licensed)),
+        admins=Count("pk", filter=Q(pk__in=admins)),
     )
-    return DirectorySummary(
-        users=counts["users_count"] or 0,
-        enabled_users=counts["enabled_users"] or 0,
-        licensed_users=counts["licensed_users"] or 0,
-        admins=counts["admins"] or 0,
-    )
+    return DirectorySummary(**counts)
 
 
 def subscriptions_with_usage(*, tenant: Tenant) -> QuerySet[Subscription]:
-    """The tenant's subscriptions with ``assigned`` (licenses in use), one query."""
+    """The tenant's subscriptions with ``assigned`` (licenses in use), one query.
+
+    Each subscription counts its product's assignments (read from the (product, user)
+    index) whose user is one of the tenant's: an uncorrelated ``IN`` inside the count,
+    which PostgreSQL hashes once for the whole query instead of joining the directory
+    again for every subscription."""
+    tenant_users = User.objects.filter(tenant=tenant).values("pk")
     assigned = (
-        LicenseAssignment.objects.filter(
-            product=OuterRef("product"), user__tenant=OuterRef("tenant")
-        )
+        LicenseAssignment.objects.filter(product=OuterRef("product"))
         .order_by()
         .values("product")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("user", filter=Q(user__in=tenant_users)))
         .values("n")
     )
     return (

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from accounts.demo import DemoRefused, SeedResult
 from accounts.models import Tenant, User
+from credits.common.bulk import statistics_refresh
 from credits.demo.alerts import demo_balance_alert_on
 from credits.demo.bulk_calls import (
     BULK_TENANT,
@@ -61,6 +62,9 @@ class CreditsDemo:
         warn: Callable[[str], None],
     ) -> list[str]:
         calls = options.get("calls") or 0
+        # --users N grew the directory: fresh planner statistics before the calls look
+        # their users up (the imports refresh the call and ledger tables they grow).
+        statistics_refresh({User: result.created_users})
         balances: list[str] = []
         calls_done: list[str] = []
         recharges: list[str] = []

@@ -25,11 +25,7 @@ charged through the ledger (docs/architecture.md, "How a call record flows").
   it is charged in full, even when that takes the balance below zero (the deficit);
   ``credits.usage.services.authorize.call_authorize`` is what refuses new paid calls at a balance
   of zero or below.
-- After each chunk with charges commits, the auto-recharge engine's ``recharge_check`` runs,
-  then the spend controls' ``spend_check`` (the unusual-spend alert, the daily cap).
-- **Calling restrictions.** A call the organization's restrictions block is still rated
-  and charged (the record is a fact), and flagged with the restriction's code
-  (``CallRecord.restriction``).
+- After each chunk with charges commits, the auto-recharge engine's ``recharge_check`` runs.
 
 Charges take effect at import time, or at each call's end time with
 ``charge_at=ChargeAt.CALL_END`` (replaying history in time order: the simulator and the
@@ -62,7 +58,6 @@ from credits.ledger.selectors import credit_account_for_tenant
 from credits.usage.choices import CallType, UsageSource
 from credits.usage.models.calls import CallRecord, MinutePool
 from credits.usage.selectors import pool_used_load, rating_context_load
-from credits.usage.services.controls import spend_check
 from credits.usage.services.summaries import call_summaries_add_rows
 from credits.usage.telephony.graph import GraphMalformed, graph_reason, graph_record, graph_rows
 from credits.usage.telephony.rating import Rating, RatingContext, RatingRefused, call_rate
@@ -401,6 +396,7 @@ def _import_chunk(
                     positions.problem(call.line, call.usage_id, refusal.code, refusal.reason)
                 )
         entries = {}
+        dialed = _DialedNames()
         charged = [(call, rating) for call, rating in rated if rating.charge]
         if charged:
             posted = ledger.usage_charge_many(
@@ -409,7 +405,7 @@ def _import_chunk(
                     ledger.UsageCharge(
                         amount=rating.charge, currency=tenant.currency,
                         idempotency_key=usage_key(call.usage_id), reference_type="call",
-                        reference_id=call.usage_id, memo=_memo(call, rating),
+                        reference_id=call.usage_id, memo=_memo(call, rating, dialed.of(rating)),
                         at=call.end_time if charge_at == ChargeAt.CALL_END else None,
                     )
                     for call, rating in charged
@@ -419,7 +415,7 @@ def _import_chunk(
         imported_at = timezone.now()
         rows = [
             _record(tenant, call, rating, source, entries.get(usage_key(call.usage_id)),
-                    imported_at)
+                    imported_at, dialed.of(rating))
             for call, rating in rated
         ]
         rows_insert(CallRecord, CALL_COLUMNS, rows)
@@ -440,7 +436,6 @@ def _import_chunk(
             )
         if charged:
             transaction.on_commit(functools.partial(recharge_check, account=account))
-            transaction.on_commit(functools.partial(spend_check, tenant=tenant))
     # Counted once the chunk has committed.
     result.imported += len(rated)
     result.duplicates += duplicates
@@ -481,8 +476,20 @@ def _known(tenant: Tenant, calls: list[CallInput]) -> dict[str, str]:
     return known
 
 
-def _memo(call: CallInput, rating: Rating) -> str:
-    where = rating.destination_dialed or rating.payment.rated_country
+class _DialedNames(dict):
+    """Destination Dialed (the rated country's name in the active language) per rated
+    country, asked of the rating once per chunk rather than once per call."""
+
+    def of(self, rating: Rating) -> str:
+        country = rating.payment.rated_country
+        name = self.get(country)
+        if name is None:
+            name = self[country] = rating.destination_dialed
+        return name
+
+
+def _memo(call: CallInput, rating: Rating, dialed: str) -> str:
+    where = dialed or rating.payment.rated_country
     minutes = rating.charged_minutes
     if not rating.payment.needs_license:
         return f"Toll-free call from {where}, {minutes} min"
@@ -507,12 +514,13 @@ CALL_COLUMNS = (
     "reach", "destination_dialed", "destination_number", "rated_country", "rated_number_type",
     "start_time", "end_time", "duration_seconds", "billed_minutes", "pool_minutes",
     "pool_capability", "per_minute", "connection_fee", "charge", "currency", "capability",
-    "entry_id", "fingerprint", "source", "imported_at", "restriction",
+    "entry_id", "fingerprint", "source", "imported_at",
 )
 
 
 def _record(
-    tenant: Tenant, call: CallInput, rating: Rating, source: str, entry, imported_at
+    tenant: Tenant, call: CallInput, rating: Rating, source: str, entry, imported_at,
+    dialed: str,
 ) -> tuple:
     """The call record's values in ``CALL_COLUMNS`` order."""
     subscriber = rating.subscriber
@@ -531,7 +539,7 @@ def _record(
         call.call_type,
         _number_type(call, rating),
         payment.reach,
-        rating.destination_dialed,
+        dialed,
         call.destination_number,
         payment.rated_country,
         payment.rated_number_type,
@@ -550,7 +558,6 @@ def _record(
         call.fingerprint,
         source,
         imported_at,
-        rating.restriction,
     )
 
 

@@ -3,11 +3,12 @@ totals, daily chart and top destinations from.
 
 A read model: it moves no money and the ledger never reads it. Two ways to keep it right:
 
-- ``call_summaries_add`` adds records that were just inserted (one read of the summaries
-  they touch, one upsert of the new totals). The usage import calls it for each chunk's
-  new records, inside the chunk's transaction and under the tenant's row lock, so the
-  summaries commit with the calls or not at all, and two imports of one tenant never add
-  to the same summary at once.
+- ``call_summaries_add`` adds records that were just inserted: on PostgreSQL their sums
+  are staged with COPY and added by one ``INSERT ... ON CONFLICT DO UPDATE``; elsewhere
+  one read of the summaries they touch, one upsert of the new totals. The usage import
+  calls it for each chunk's new records, inside the chunk's transaction and under the
+  tenant's row lock, so the summaries commit with the calls or not at all, and two
+  imports of one tenant never add to the same summary at once.
 - ``call_summaries_rebuild`` deletes a tenant's summaries and sums them again from its
   call records in SQL: for writers that insert call records directly (the benchmarks).
 """
@@ -17,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from accounts.models import Tenant
+from credits.common.bulk import copy_available, staging_copy
 from credits.common.dates import UTCDate
 from credits.common.money import ZERO, sum_quantize
 from credits.usage.models.calls import CallDaySummary, CallRecord
@@ -28,6 +30,7 @@ from credits.usage.models.calls import CallDaySummary, CallRecord
 BATCH = 1000
 KEY_FIELDS = ("day", "call_type", "capability", "pool_capability", "rated_country")
 SUM_FIELDS = ("calls", "billed_minutes", "pool_minutes", "charge")
+STAGING_TABLE = "credits_import_day_sums"  # a chunk's sums, staged for the upsert
 
 SummaryKey = tuple[date, str, str, str, str]
 
@@ -80,6 +83,8 @@ def _summary_add(
 def _summaries_write(tenant: Tenant, added: dict[SummaryKey, list]) -> int:
     if not added:
         return 0
+    if copy_available():
+        return _summaries_upsert(tenant, added)
     # One query: a superset of the keys (their days, call types and countries), matched here.
     candidates = CallDaySummary.objects.filter(
         tenant=tenant,
@@ -108,6 +113,33 @@ def _summaries_write(tenant: Tenant, added: dict[SummaryKey, list]) -> int:
         unique_fields=["tenant", *KEY_FIELDS],
         update_fields=list(SUM_FIELDS),
     )
+    return len(added)
+
+
+def _summaries_upsert(tenant: Tenant, added: dict[SummaryKey, list]) -> int:
+    """PostgreSQL: the sums staged with COPY, then one ``INSERT ... ON CONFLICT DO
+    UPDATE`` adds them to the summaries that exist and creates the others (no read)."""
+    staging_copy(
+        STAGING_TABLE,
+        {"day": "date", "call_type": "text", "capability": "text", "pool_capability": "text",
+         "rated_country": "text", "calls": "integer", "billed_minutes": "integer",
+         "pool_minutes": "integer", "charge": "numeric"},
+        ((*key, *sums) for key, sums in added.items()),
+    )
+    quote = connection.ops.quote_name
+    table = quote(CallDaySummary._meta.db_table)
+    keys = ", ".join(quote(name) for name in KEY_FIELDS)
+    sums = ", ".join(quote(name) for name in SUM_FIELDS)
+    adds = ", ".join(f"{quote(name)} = {table}.{quote(name)} + EXCLUDED.{quote(name)}"
+                     for name in SUM_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (tenant_id, {keys}, {sums}) "  # noqa: S608
+            f"SELECT %s, {keys}, {sums} FROM {quote(STAGING_TABLE)} "
+            f"ON CONFLICT (tenant_id, {keys}) DO UPDATE SET {adds}",
+            [tenant.pk],
+        )
+        cursor.execute(f"DROP TABLE {quote(STAGING_TABLE)}")
     return len(added)
 
 

@@ -248,7 +248,9 @@ def _valid_parse(raw: object, line: int) -> CallInput | None:
     for name, field in _fields_of(tuple(raw)):
         value = raw[name]
         if type(value) is not str:
-            return None
+            if not isinstance(value, str):  # a number, None, ...: the checks say what
+                return None
+            value = str(value)  # a str subclass (an enum member), as the checks take it
         values[field] = value.strip()
     if not "".join(values.values()).isprintable():
         return None

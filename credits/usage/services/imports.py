@@ -25,7 +25,11 @@ charged through the ledger (docs/architecture.md, "How a call record flows").
   it is charged in full, even when that takes the balance below zero (the deficit);
   ``credits.usage.services.authorize.call_authorize`` is what refuses new paid calls at a balance
   of zero or below.
-- After each chunk with charges commits, the auto-recharge engine's ``recharge_check`` runs.
+- After each chunk with charges commits, the auto-recharge engine's ``recharge_check`` runs,
+  then the spend controls' ``spend_check`` (the unusual-spend alert, the daily cap).
+- **Calling restrictions.** A call the organization's restrictions block is still rated
+  and charged (the record is a fact), and flagged with the restriction's code
+  (``CallRecord.restriction``).
 
 Charges take effect at import time, or at each call's end time with
 ``charge_at=ChargeAt.CALL_END`` (replaying history in time order: the simulator and the
@@ -58,6 +62,7 @@ from credits.ledger.selectors import credit_account_for_tenant
 from credits.usage.choices import CallType, UsageSource
 from credits.usage.models.calls import CallRecord, MinutePool
 from credits.usage.selectors import pool_used_load, rating_context_load
+from credits.usage.services.controls import spend_check
 from credits.usage.services.summaries import call_summaries_add_rows
 from credits.usage.telephony.graph import GraphMalformed, graph_reason, graph_record, graph_rows
 from credits.usage.telephony.rating import Rating, RatingContext, RatingRefused, call_rate
@@ -436,6 +441,7 @@ def _import_chunk(
             )
         if charged:
             transaction.on_commit(functools.partial(recharge_check, account=account))
+            transaction.on_commit(functools.partial(spend_check, tenant=tenant))
     # Counted once the chunk has committed.
     result.imported += len(rated)
     result.duplicates += duplicates
@@ -514,7 +520,7 @@ CALL_COLUMNS = (
     "reach", "destination_dialed", "destination_number", "rated_country", "rated_number_type",
     "start_time", "end_time", "duration_seconds", "billed_minutes", "pool_minutes",
     "pool_capability", "per_minute", "connection_fee", "charge", "currency", "capability",
-    "entry_id", "fingerprint", "source", "imported_at",
+    "entry_id", "fingerprint", "source", "imported_at", "restriction",
 )
 
 
@@ -558,6 +564,7 @@ def _record(
         call.fingerprint,
         source,
         imported_at,
+        rating.restriction,
     )
 
 

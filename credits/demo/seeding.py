@@ -97,7 +97,7 @@ class CreditsDemo:
             demo_balance_alert_on(tenant=tenant, acting_user=billing)
             recharge = demo_recharge_crossing(tenant=tenant, now=now)
             if alerted:
-                demo_spend_check(tenant=tenant)
+                demo_spend_check(tenant=tenant, now=now)
             if recharge is not None:
                 status = recharge.get_status_display()
                 recharges.append(f"{tenant.name} {recharge.number} ({status})")

@@ -10,6 +10,8 @@ would (audited); again on a second run it changes nothing, and the alert comes o
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from accounts.models import Tenant, User
 from credits.usage.selectors import spend_controls_of
 from credits.usage.services.controls import spend_check, spend_controls_update
@@ -30,11 +32,13 @@ def demo_spend_alert_on(*, tenant: Tenant, acting_user: User | None) -> bool:
     return True
 
 
-def demo_spend_check(*, tenant: Tenant) -> None:
-    """Judge today's spend now: the import's own check runs when its transaction commits,
-    which inside a caller's transaction (a test) comes later; it is once a day anyway."""
+def demo_spend_check(*, tenant: Tenant, now: datetime) -> None:
+    """Judge today's and yesterday's spend now (today's calls of the last hours may have
+    started yesterday in the tenant's time zone): the import's own check runs when its
+    transaction commits, which inside a caller's transaction (a test) comes later; it is
+    once a day anyway."""
     if tenant.slug in ALERTED_TENANTS:
-        spend_check(tenant=tenant)
+        spend_check(tenant=tenant, at=now, first=now - timedelta(days=1), last=now)
 
 
 __all__ = ["demo_spend_alert_on", "demo_spend_check"]

@@ -240,3 +240,45 @@ def webhook_disabled(params: dict, country: str) -> Rendered:
               "page under Billing and resend the events it missed from its delivery log."),
         ),
     )
+
+
+@renderer_register(NotificationKind.SPEND_ANOMALY)
+def spend_anomaly(params: dict, country: str) -> Rendered:
+    values = {
+        "day": _day(params["day"]),
+        "spend": _money(params, "spend", country),
+        "average": _money(params, "average", country),
+        "multiplier": params["multiplier"],
+    }
+    lines = [
+        _("Calls charged %(spend)s to Communications Credits on %(day)s.") % values,
+    ]
+    if params.get("over_average"):
+        lines.append(
+            _("That is more than %(multiplier)s times the daily average of the 28 days "
+              "before (%(average)s).") % values
+        )
+    if params.get("over_amount") and params.get("daily_amount"):
+        lines.append(
+            _("That is more than the daily amount you set (%(amount)s).")
+            % {"amount": _money(params, "daily_amount", country)}
+        )
+    lines.append(_("Check Reports > PSTN usage for the calls, and Spend controls under Billing "
+                   "for the alert's settings."))
+    return Rendered(subject=_("Unusual Communications Credits spend"), lines=tuple(lines))
+
+
+@renderer_register(NotificationKind.DAILY_CAP_REACHED)
+def daily_cap_reached(params: dict, country: str) -> Rendered:
+    return Rendered(
+        subject=_("Daily spend cap reached: paid calls stopped"),
+        lines=(
+            _("Calls charged %(spend)s to Communications Credits on %(day)s, reaching the "
+              "daily cap of %(cap)s.")
+            % {"spend": _money(params, "spend", country), "day": _day(params["day"]),
+               "cap": _money(params, "daily_amount", country)},
+            _("New paid calls are refused until the next day in your organization's time "
+              "zone. An admin can lift the cap for the rest of the day on the Spend controls "
+              "page under Billing."),
+        ),
+    )

@@ -7,7 +7,7 @@ authorization (``credits.usage.services.authorize``) applies them to new calls."
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -149,18 +149,46 @@ def spend_cap_status(
     return spend >= controls.daily_amount, spend
 
 
-def spend_check(*, tenant: Tenant, at: datetime | None = None) -> SpendVerdict | None:
-    """Judge today's spend (the tenant's day of ``at``) against the spend controls and tell
-    the admins, once a day each: ``spend_anomaly`` when it is unusual (alert on),
-    ``daily_cap_reached`` when the cap starts refusing paid calls. Costs one query when
-    there are no controls or today was already told; three more otherwise."""
+def spend_check(
+    *,
+    tenant: Tenant,
+    at: datetime | None = None,
+    first: datetime | None = None,
+    last: datetime | None = None,
+) -> SpendVerdict | None:
+    """Judge a day's spend against the spend controls and tell the admins, once a day each:
+    ``spend_anomaly`` when it is unusual (alert on), ``daily_cap_reached`` when the cap
+    starts refusing paid calls (today only: the cap refuses today's calls).
+
+    The day is today in the tenant's time zone (of ``at``); after an import, ``first`` and
+    ``last`` are the start times of the calls it charged, and the days checked are today
+    and yesterday among the days they started on (a late evening's calls imported after
+    midnight count for their own day; older history is not judged again). Returns the
+    last day's verdict (None when nothing was judged). Costs one query when there are no
+    controls or the day was already told; two more per day judged, and the notification's
+    when it is sent."""
     controls = spend_controls_of(tenant=tenant)
     if controls is None or not (controls.alert_enabled or controls.stop_at_cap):
         return None
-    day = day_of(at or timezone.now(), zone_of(tenant.time_zone))
+    zone = zone_of(tenant.time_zone)
+    today = day_of(at or timezone.now(), zone)
+    days = [today]
+    if first is not None:
+        low, high = day_of(first, zone), day_of(last or first, zone)
+        days = [day for day in (today - timedelta(days=1), today) if low <= day <= high]
+    verdict = None
+    for day in days:
+        verdict = _day_check(tenant, controls, day, today=today) or verdict
+    return verdict
+
+
+def _day_check(
+    tenant: Tenant, controls: SpendControls, day: date, *, today: date
+) -> SpendVerdict | None:
     alert_due = controls.alert_enabled and controls.alerted_on != day
     cap_due = (
-        controls.stop_at_cap and controls.cap_reached_on != day and controls.cap_lifted_on != day
+        day == today and controls.stop_at_cap and controls.cap_reached_on != day
+        and controls.cap_lifted_on != day
     )
     if not alert_due and not cap_due:
         return None
@@ -186,13 +214,14 @@ def spend_check(*, tenant: Tenant, at: datetime | None = None) -> SpendVerdict |
         locked = SpendControls.objects.select_for_update().get(pk=controls.pk)
         changed = []
         if alert and locked.alerted_on != day:
+            # Once per day by its key, whatever the order the days are judged in.
             notification_create(
                 tenant=tenant, kind=NotificationKind.SPEND_ANOMALY,
                 dedupe_key=f"spend_anomaly:{day.isoformat()}",
                 params={**params, "over_average": verdict.over_average,
                         "over_amount": verdict.over_amount},
             )
-            locked.alerted_on = day
+            locked.alerted_on = max(locked.alerted_on or day, day)
             changed.append("alerted_on")
         if cap and locked.cap_reached_on != day:
             notification_create(
@@ -203,6 +232,7 @@ def spend_check(*, tenant: Tenant, at: datetime | None = None) -> SpendVerdict |
             changed.append("cap_reached_on")
         if changed:
             locked.save(update_fields=changed)
+    controls.alerted_on, controls.cap_reached_on = locked.alerted_on, locked.cap_reached_on
     return verdict
 
 

@@ -441,6 +441,10 @@ def _import_chunk(
             )
         if charged:
             transaction.on_commit(functools.partial(recharge_check, account=account))
+            starts = [call.start_time for call, _rating in charged]
+            transaction.on_commit(
+                functools.partial(spend_check, tenant=tenant, first=min(starts), last=max(starts))
+            )
             transaction.on_commit(functools.partial(spend_check, tenant=tenant))
     # Counted once the chunk has committed.
     result.imported += len(rated)

@@ -395,3 +395,21 @@ def test_the_page_answers_htmx_with_its_form_only(client, global_admin):
     response = client.get(reverse("credits:spend_controls"), headers={"HX-Request": "true"})
     body = response.content.decode()
     assert 'id="spend-form-card"' in body and "<html" not in body
+
+
+def test_late_evening_calls_imported_after_midnight_alert_for_their_own_day(office):
+    controls(office, daily_amount="2.00")
+    calls_on(office, DAY, 3, hour=21)  # 21:00 to 21:32 in Los Angeles
+    after_midnight = local(DAY + timedelta(days=1), 0, 30)
+    verdict = spend_check(
+        tenant=office, at=after_midnight, first=local(DAY, 21), last=local(DAY, 21, 22)
+    )
+    assert verdict.over_amount
+    assert anomalies(office).get().params["day"] == DAY.isoformat()
+    # Older history is not judged again.
+    calls_on(office, DAY - timedelta(days=5), 3)
+    older = DAY - timedelta(days=5)
+    assert spend_check(
+        tenant=office, at=after_midnight, first=local(older, 9), last=local(older, 9, 22)
+    ) is None
+    assert anomalies(office).count() == 1

@@ -54,10 +54,6 @@ nav_register(
                 _("Billing notifications"), "credits:billing_notifications", Action.VIEW_BILLING
             ),
             NavItem(_("Rates"), "credits:rates", Action.VIEW_BILLING),
-            NavItem(_("Spend controls"), "credits:spend_controls", Action.VIEW_BILLING),
-            NavItem(
-                _("Calling restrictions"), "credits:calling_restrictions", Action.VIEW_BILLING
-            ),
             NavItem(_("Webhooks"), "credits:webhooks", Action.MANAGE_BILLING),
             NavItem(_("Spend controls"), "credits:spend_controls", Action.VIEW_BILLING),
             NavItem(

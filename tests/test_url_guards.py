@@ -277,11 +277,6 @@ PAGES: dict[str, Page] = {
         A.USE_CONSOLE, GET, also={"GET": (A.MANAGE_BILLING,)}
     ),
     "credits:rates": Page(A.VIEW_BILLING, GET),
-    "credits:spend_controls": Page(A.VIEW_BILLING, GET_POST, also={"POST": (A.MANAGE_BILLING,)}),
-    "credits:spend_cap_lift": Page(A.MANAGE_BILLING, POST),
-    "credits:calling_restrictions": Page(
-        A.VIEW_BILLING, GET_POST, also={"POST": (A.MANAGE_BILLING,)}
-    ),
     "credits:webhooks": Page(A.MANAGE_BILLING, GET),
     "credits:webhook_add": Page(A.MANAGE_BILLING, GET_POST),
     "credits:webhook_detail": Page(A.MANAGE_BILLING, GET, kwargs=_webhook),

@@ -445,7 +445,6 @@ def _import_chunk(
             transaction.on_commit(
                 functools.partial(spend_check, tenant=tenant, first=min(starts), last=max(starts))
             )
-            transaction.on_commit(functools.partial(spend_check, tenant=tenant))
     # Counted once the chunk has committed.
     result.imported += len(rated)
     result.duplicates += duplicates

@@ -157,6 +157,7 @@ class UsageImported:
     charged_minutes: int = 0
     calls_charged: int = 0
     amount_charged: Decimal = ZERO
+    analyzed: list[str] = field(default_factory=list)  # tables whose statistics it refreshed
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -221,7 +222,9 @@ def usage_import(
     result.rejected.sort(key=lambda problem: problem.line)
     result.conflicts.sort(key=lambda problem: problem.line)
     if not connection.in_atomic_block:  # the API's request may be one transaction
-        usage_statistics_refresh(calls=result.imported, charged=result.calls_charged)
+        result.analyzed = usage_statistics_refresh(
+            calls=result.imported, charged=result.calls_charged
+        )
     return result
 
 

@@ -114,6 +114,12 @@ class Command(BaseCommand):
             if copy_available():
                 copied = self._plain_copy(tenant, self._tenant(run, "copy", tenants), chunk_size)
             self._report(len(rows), imported, plain, copied, result)
+            if result.analyzed:
+                self.stdout.write(
+                    f"  planner statistics: the import analyzed {', '.join(result.analyzed)} "
+                    f"(included above; ANALYZE of them again now: "
+                    f"{_analyze_seconds(result.analyzed):.2f} s)"
+                )
             self.stdout.write(
                 f"  import client CPU {cpu:.2f} s = {cpu / len(rows) * 1e6:,.0f} µs per call "
                 "(the Python side; the rest is the database and waiting)"
@@ -266,6 +272,15 @@ class Command(BaseCommand):
         AuditEvent.objects.filter(tenant__in=ids).delete()
         User.objects.filter(tenant__in=ids).delete()
         Tenant.objects.filter(pk__in=ids).delete()
+
+
+def _analyze_seconds(tables: list[str]) -> float:
+    """How long an ANALYZE of ``tables`` takes now (PostgreSQL)."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    return time.perf_counter() - started
 
 
 def _load() -> str:

@@ -115,6 +115,13 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["account", "created_at"], name="credits_entry_account_at_idx"),
             models.Index(fields=["reference_type", "reference_id"], name="credits_entry_ref_idx"),
+            # The Communications Credits page's transactions filtered to one type other than
+            # usage (the bulk of the entries, which the account's own index serves) read
+            # only that type's newest entries (README, "Transactions and the runway").
+            models.Index(
+                fields=["account", "kind", "created_at", "id"], condition=~Q(kind="usage"),
+                name="credits_entry_kind_at_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

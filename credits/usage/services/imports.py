@@ -20,7 +20,14 @@ charged through the ledger (docs/architecture.md, "How a call record flows").
   same file at once charge once). Everything rating needs is read in batches: no query
   per row. Each charged call posts **one** usage entry keyed ``usage:<UsageId>`` through
   ``ledger.usage_charge_many``; the record points at it. The chunk's new records are
-  added to the report's per-day rollup (``call_summaries_add``) in the same transaction.
+  added to the report's per-day rollup (``call_summaries_add_rows``) in the same
+  transaction.
+- **Set-based on PostgreSQL.** A chunk's UsageIds are staged with COPY in a temporary
+  table joined to the call records in one statement (the duplicates and conflicts), the
+  records are written with COPY, the rollup by one ``INSERT ... ON CONFLICT DO UPDATE``;
+  elsewhere (SQLite) ``IN`` look-ups in batches and bulk inserts, with the same results.
+  After the import, the tables it grew past ``credits.common.bulk.statistics_refresh``'s
+  threshold are analyzed (``UsageImported.analyzed``).
 - **Negative balance policy.** A record is a call that was allowed when it started, so
   it is charged in full, even when that takes the balance below zero (the deficit);
   ``credits.usage.services.authorize.call_authorize`` is what refuses new paid calls at a balance

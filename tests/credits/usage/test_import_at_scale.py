@@ -187,7 +187,7 @@ def test_statistics_refresh_is_a_no_op_off_postgresql(db):
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_import_analyzes_the_tables_it_grew(tenant, account, staff):
     text, _rows = _file(staff)
     with connection.cursor() as cursor:

@@ -232,6 +232,10 @@ ALLOWED_WORDS = {
     # protocols, formats, standards, codes
     "PSTN", "CSV", "API", "UTF", "UTC", "ISO", "IANA", "UPN", "SKU", "EA", "PO", "ID", "MFA",
     "URL", "HTTP", "HTTPS", "E", "INV", "ORD", "MM", "YY", "YYYY", "DD", "AM", "PM",
+    # the name Chinese editions of such consoles keep (Microsoft's zh-CN/zh-TW docs: Webhook)
+    "Webhook", "Webhooks", "HMAC", "SHA", "POST", "JSON",
+    # keys on the keyboard
+    "Ctrl",
     # the language switcher names each language in that language
     "English",
 }
@@ -262,13 +266,15 @@ def allowed_from_data() -> set[str]:
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 # Addresses, codes and identifiers that are not words: emails, URLs, currency codes and
 # symbols (USD, US$), numbers like INV-2026-0001, IANA time zones (America/New_York), the
-# report's call type codes (user_out_conf), as the Teams PSTN usage report shows them, and
-# GUIDs (a user's object ID).
+# report's call type codes (user_out_conf), as the Teams PSTN usage report shows them,
+# GUIDs (a user's object ID), webhook event types (balance.low) and HTTP header names
+# (Credits-Signature) and the signature's fields (t=, v1=).
 NOT_WORDS = re.compile(
     r"\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b|"
     r"\S+@\S+|https?://\S+|\b[A-Z]{3}\b|\b[A-Z]{1,3}\$|\b[A-Z0-9]+(?:-[A-Z0-9]+)+\b"
     r"|\b[A-Z][a-z]+(?:/[A-Za-z_]+)+|\b[a-z]+(?:_[a-z]+)+\b"
     r"|\b[\w-]+\.(?:py|csv|xlsx|json)\b"
+    r"|\b[a-z]+(?:\.[a-z]+)+\b|\b[A-Z][a-z]+(?:-[A-Z][a-z]+)+\b|\b[a-z][a-z0-9]?="
 )
 # One or two capitals: ISO 3166 country codes beside the country's name, people's initials.
 CODE_OR_INITIALS = re.compile(r"[A-Z]{1,2}")
@@ -361,6 +367,17 @@ PAGES = {
     "Payment methods": ("admin@contoso.example", lambda c: reverse("credits:payment_methods")),
     "Rates": ("admin@contoso.example", lambda c: reverse("credits:rates")),
     "Message center": ("admin@contoso.example", lambda c: reverse("credits:message_center")),
+    "Billing notifications": (
+        "admin@contoso.example", lambda c: reverse("credits:billing_notifications")
+    ),
+    "Your billing emails": (
+        "admin@contoso.example", lambda c: reverse("credits:notification_preferences")
+    ),
+    "Webhooks": ("admin@contoso.example", lambda c: reverse("credits:webhooks")),
+    "Spend controls": ("admin@contoso.example", lambda c: reverse("credits:spend_controls")),
+    "Calling restrictions": (
+        "admin@contoso.example", lambda c: reverse("credits:calling_restrictions")
+    ),
 }
 
 

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from accounts.demo import DemoRefused, SeedResult
 from accounts.models import Tenant, User
 from credits.common.bulk import statistics_refresh
@@ -36,11 +38,11 @@ class CreditsDemo:
             type=int,
             default=0,
             metavar="N",
-            help=(
+            help=_(
                 "Also give Contoso N call records over the past year, through the usage import "
-                f"(charged, paid by monthly demo purchases); at most {MAX_CALLS:,}. Needs a "
-                "fresh database; again with the same N adds nothing."
-            ),
+                "(charged, paid by monthly demo purchases); at most %(max)s. Needs a fresh "
+                "database; again with the same N adds nothing."
+            ) % {"max": f"{MAX_CALLS:,}"},
         )
 
     def check(self, *, options: dict, now: datetime) -> None:
@@ -79,11 +81,15 @@ class CreditsDemo:
                 bulk = bulk_calls_prepare(
                     tenant=tenant, calls=calls, now=now, history=history, acting_user=billing,
                     progress=lambda done, total, day: write(
-                        f"  seeded calls: {done:,} of {total:,} (up to {day:%Y-%m-%d})"
+                        "  " + _("seeded calls: %(done)s of %(total)s (up to %(day)s)")
+                        % {"done": f"{done:,}", "total": f"{total:,}", "day": f"{day:%Y-%m-%d}"}
                     ),
                 )
                 if bulk is None:
-                    write(f"{tenant.name} has its {calls:,} seeded calls already.")
+                    write(
+                        _("%(tenant)s has its %(calls)s seeded calls already.")
+                        % {"tenant": tenant.name, "calls": f"{calls:,}"}
+                    )
             started = time.perf_counter()
             account = seed_credit_history(
                 tenant=tenant, scenario=tenant.slug, now=now, acting_user=billing,
@@ -108,14 +114,17 @@ class CreditsDemo:
                 calls_done.append(f"{tenant.name} {history.result.imported}")
         summary = []
         if balances:
-            summary.append("Credits balances: " + ", ".join(balances))
+            summary.append(_("Credits balances: %(list)s") % {"list": ", ".join(balances)})
         if calls_done:
-            summary.append("Calls imported (simulated history): " + ", ".join(calls_done))
+            summary.append(
+                _("Calls imported (simulated history): %(list)s") % {"list": ", ".join(calls_done)}
+            )
         if recharges:
             summary.append(
-                "Auto-recharge started by today's calls: " + ", ".join(recharges)
-                + " (the background worker pays it; then see the subscription's transactions"
-                " and the Message center)"
+                _(
+                    "Auto-recharge started by today's calls: %(list)s (the background worker "
+                    "pays it; then see the subscription's transactions and the Message center)"
+                ) % {"list": ", ".join(recharges)}
             )
         return summary
 
@@ -125,14 +134,18 @@ def _bulk_report(
 ) -> None:
     rate = bulk.imported / seconds if seconds else 0
     write(
-        f"Seeded calls (--calls): {tenant.name} {bulk.imported:,} in {seconds:.1f} s "
-        f"({rate:,.0f} calls/s, with the demo history); {bulk.result.calls_charged:,} "
-        f"charged calls, {bulk.funded:,.2f} {tenant.currency} of monthly demo purchases "
-        "to pay for them"
+        _(
+            "Seeded calls (--calls): %(tenant)s %(calls)s in %(seconds)s s (%(rate)s calls/s, "
+            "with the demo history); %(charged)s charged calls, %(funded)s %(currency)s of "
+            "monthly demo purchases to pay for them"
+        ) % {"tenant": tenant.name, "calls": f"{bulk.imported:,}", "seconds": f"{seconds:.1f}",
+             "rate": f"{rate:,.0f}", "charged": f"{bulk.result.calls_charged:,}",
+             "funded": f"{bulk.funded:,.2f}", "currency": tenant.currency}
     )
     if bulk.result.rejected:
         first = bulk.result.rejected[0]
         warn(
-            f"{len(bulk.result.rejected):,} seeded calls were not imported, e.g. "
-            f"{first.usage_id}: {first.reason}"
+            _("%(count)s seeded calls were not imported, e.g. %(usage_id)s: %(reason)s")
+            % {"count": f"{len(bulk.result.rejected):,}", "usage_id": first.usage_id,
+               "reason": first.reason}
         )

@@ -59,14 +59,24 @@ def rows_insert(
 def staging_copy(
     table: str, columns: Mapping[str, str], rows: Iterable[tuple]
 ) -> int:
-    """Stage ``rows`` in a new temporary ``table`` (PostgreSQL only), dropped when the
-    transaction ends: ``columns`` maps each column to its SQL type. Returns the number of
-    rows. The caller joins the table in SQL (set-based look-ups and inserts)."""
+    """Stage ``rows`` in the temporary ``table`` (PostgreSQL only) and return their number:
+    ``columns`` maps each column to its SQL type. The caller joins the table in SQL
+    (set-based look-ups and inserts).
+
+    The table is the session's, created on first use and emptied at every commit (``ON
+    COMMIT DELETE ROWS``) and before each use: creating and dropping a table per use
+    would hold a lock per table until the transaction ends, and a long transaction (a
+    test, an outer ``atomic``) would run out of the server's shared lock table.
+    """
     quote = connection.ops.quote_name
     definition = ", ".join(f"{quote(name)} {kind}" for name, kind in columns.items())
     count = 0
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {quote(table)} ({definition}) ON COMMIT DROP")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote(table)} ({definition}) "
+            "ON COMMIT DELETE ROWS"
+        )
+        cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608 - our own table's name
         names = ", ".join(quote(name) for name in columns)
         with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
             for row in rows:

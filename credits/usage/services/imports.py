@@ -491,7 +491,6 @@ def _known(tenant: Tenant, calls: list[CallInput]) -> dict[str, str]:
             [tenant.pk],
         )
         known = dict(cursor.fetchall())
-        cursor.execute(f"DROP TABLE {quote(STAGING_TABLE)}")
     return known
 
 

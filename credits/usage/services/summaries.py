@@ -139,7 +139,6 @@ def _summaries_upsert(tenant: Tenant, added: dict[SummaryKey, list]) -> int:
             f"ON CONFLICT (tenant_id, {keys}) DO UPDATE SET {adds}",
             [tenant.pk],
         )
-        cursor.execute(f"DROP TABLE {quote(STAGING_TABLE)}")
     return len(added)
 
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Max, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Product, ProductCategory, Subscription
@@ -128,38 +127,40 @@ def balance_history(
 ) -> list[BalancePoint]:
     """The balance at the end of each of the last ``days`` days (UTC), oldest first.
 
-    Two queries whatever the number of entries: the last balance before the window, and
-    the last entry of each day in it.
+    One query whatever the number of entries: for the day before the window and for each
+    day in it, the balance after the last entry before that day ended, each one probe of
+    the account's entries by time (the ledger is kept in time order), rather than a read
+    of every entry in the window.
     """
     now = now or timezone.now()
     today = now.astimezone(dt.UTC).date()
     first_day = today - dt.timedelta(days=days - 1)
-    start = dt.datetime.combine(first_day, dt.time.min, tzinfo=dt.UTC)
-    opening = (
-        LedgerEntry.objects.for_account(account)
-        .filter(created_at__lt=start)
-        .order_by("-id")
-        .values_list("balance_after", flat=True)
+    day_ends = {
+        f"end_{offset}": dt.datetime.combine(
+            first_day + dt.timedelta(days=offset), dt.time.min, tzinfo=dt.UTC
+        ) + dt.timedelta(days=1)
+        for offset in range(-1, days)
+    }
+    entries = LedgerEntry.objects.for_account(account)
+    closing = (
+        CreditAccount.objects.filter(pk=account.pk)
+        .annotate(**{
+            name: Subquery(
+                entries.filter(created_at__lt=end)
+                .order_by("-created_at", "-id")
+                .values("balance_after")[:1]
+            )
+            for name, end in day_ends.items()
+        })
+        .values(*day_ends)
         .first()
-    )
-    last_of_day = (
-        LedgerEntry.objects.for_account(account)
-        .filter(created_at__gte=start)
-        .annotate(day=TruncDate("created_at", tzinfo=dt.UTC))
-        .values("day")
-        .annotate(last=Max("id"))
-        .values("last")
-    )
-    closing = dict(
-        LedgerEntry.objects.filter(pk__in=last_of_day)
-        .annotate(day=TruncDate("created_at", tzinfo=dt.UTC))
-        .values_list("day", "balance_after")
-    )
-    balance = opening if opening is not None else ZERO
+    ) or {}
+    balance = closing.get("end_-1") or ZERO
     points = []
     for offset in range(days):
         day = first_day + dt.timedelta(days=offset)
-        balance = closing.get(day, balance)
+        found = closing.get(f"end_{offset}")
+        balance = found if found is not None else balance
         points.append(BalancePoint(day=day, balance=balance))
     return points
 

@@ -6,7 +6,7 @@ Auto recharge settings link; its dialogs; roles, isolation and query counts."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
@@ -155,6 +155,26 @@ def test_the_chart_carries_the_balance_forward_over_days_without_entries(account
     # points[-1] is today, so the charge 40 days ago is points[-41].
     assert points[-42].balance == Decimal("200") and points[-41].balance == Decimal("150")
     assert points[-1].balance == Decimal("150")
+
+
+def test_the_chart_is_each_days_last_balance_in_one_query(account, django_assert_num_queries):
+    from credits.billing.selectors.subscription import balance_history
+    from credits.models import LedgerEntry
+
+    now = timezone.now().replace(hour=12)
+    fund(account, "500", at=now - timedelta(days=10, hours=3))
+    for days_ago, hours in ((9, 5), (9, 1), (9, 0), (6, 2), (2, 4), (2, 3), (0, 1)):
+        charge(account, "7.25", at=now - timedelta(days=days_ago, hours=hours))
+    with django_assert_num_queries(1):
+        points = balance_history(account, now=now)
+
+    entries = list(LedgerEntry.objects.filter(account=account).order_by("created_at", "id"))
+    for point in points:
+        before_end = [
+            e.balance_after for e in entries
+            if e.created_at.astimezone(UTC).date() <= point.day
+        ]
+        assert point.balance == (before_end[-1] if before_end else Decimal("0")), point
 
 
 def test_recent_changes_show_who_did_what_before_and_after(billing_client, credits):

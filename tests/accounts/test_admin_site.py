@@ -195,7 +195,9 @@ def test_the_third_party_apps_are_named_in_the_backoffice_language(staff_client,
         assert english not in html
 
 
-@pytest.mark.parametrize(("lang", "header"), [("zh-hans", "用户代理"), ("zh-hant", "使用者代理程式")])
+@pytest.mark.parametrize(
+    ("lang", "header"), [("zh-hans", "用户代理"), ("zh-hant", "使用者代理程式")]
+)
 def test_the_lockout_list_columns_are_in_the_backoffice_language(staff_client, lang, header):
     from axes.models import AccessAttempt
     from django.conf import settings

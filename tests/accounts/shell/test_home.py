@@ -228,7 +228,7 @@ def test_navigation_marks_the_current_page(admin_client):
 # --- the language switcher -------------------------------------------------------------
 
 
-def test_language_switcher_offers_the_browsers_and_three_languages_and_posts_to_setlang(admin_client):
+def test_language_switcher_offers_browsers_and_three_languages_posting_to_setlang(admin_client):
     form = home(admin_client).by_id("language-form")
     assert form.attrs["action"] == "/i18n/setlang/"
     assert form.attrs["method"] == "post"

@@ -3,22 +3,30 @@ page of rows and the export rows.
 
 Each read is one query over the tenant's calls in a range of start times, which the index
 (tenant, start_time) serves: the page costs the same number of queries however many calls
-there are (totals, daily series, top destinations, one page), and the exports iterate in
-chunks rather than loading the rows.
+there are (the sums, one page), and the exports iterate in chunks rather than loading the
+rows.
 
 The totals, the daily series and the top destinations are sums, so unless the selection
-names a user (a user filter or a search), they are read from the per-day rollup
-``CallDaySummary`` (``usage_aggregated``), whose size follows the days, not the calls; the
-same functions sum either, with identical results.
+names a user (a user filter or a search) or asks for the restricted calls, they are read
+from the per-day rollup ``CallDaySummary`` (``usage_aggregated``), whose size follows the
+days, not the calls. ``usage_summed`` reads the three at once: on PostgreSQL, from the
+rollup, in one query whose ``GROUPING SETS`` (day and what paid; the rated country; all)
+scan the selected rows once; otherwise (the calls, or SQLite, which has no grouping sets)
+by ``usage_totals``, ``usage_daily`` and ``usage_top_destinations``, one query each, the
+last two skipped when nothing was called. Both ways turn the rows into the same figures
+(``_daily_series``, ``_destinations_listed``), so calls and rollup, one query or three,
+give identical results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.db import connections
 from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -179,45 +187,47 @@ def _calls_counted(rows: QuerySet) -> Sum | Count:
     return Sum("calls") if rows.model is CallDaySummary else Count("*")
 
 
+# The rows the sums become figures from, as the database answers them (a SUM of no rows
+# is None; SQLite sums decimals as floats):
+# (day, capability, pool capability, billed minutes, pool minutes, charge)
+DailyRow = tuple[date, str, str, int | None, int | None, object]
+# (rated country, calls, billed minutes, charge)
+DestinationRow = tuple[str, int | None, int | None, object]
+
+
+def _totals_of(calls: int | None, minutes: int | None, amount: object) -> UsageTotals:
+    return UsageTotals(calls=calls or 0, minutes=minutes or 0, amount=sum_quantize(amount))
+
+
 def usage_totals(calls: QuerySet[CallRecord] | QuerySet[CallDaySummary]) -> UsageTotals:
     """Calls, billed minutes and amount charged of the selection, in one query."""
     row = calls.aggregate(
         calls=_calls_counted(calls), minutes=Sum("billed_minutes"), amount=Sum("charge")
     )
-    return UsageTotals(
-        calls=row["calls"] or 0, minutes=row["minutes"] or 0, amount=sum_quantize(row["amount"])
-    )
+    return _totals_of(row["calls"], row["minutes"], row["amount"])
 
 
-def usage_daily(
-    calls: QuerySet[CallRecord] | QuerySet[CallDaySummary], *, days: list[date]
-) -> dict[str, object]:
-    """Minutes and amount per UTC day, split by what paid, in one GROUP BY query.
+def _daily_series(rows: Iterable[DailyRow], *, days: list[date]) -> dict[str, object]:
+    """The daily chart's series from sums per day, what paid and the pool drawn.
 
     A call partly covered by a pool counts its pool minutes to the pool and the rest to
-    what paid for it (credits); a call nothing paid for counts as free.
+    what paid for it (credits); a call nothing paid for counts as free. Days outside
+    ``days`` are left out.
     """
     index = {day: n for n, day in enumerate(days)}
     minutes = {key: [0] * len(days) for key, _text in PAID_BY_ORDER}
     amount = {key: [ZERO] * len(days) for key, _text in PAID_BY_ORDER}
-    if calls.model is not CallDaySummary:  # the summaries have their day already
-        calls = calls.annotate(day=UTCDate("start_time"))
-    rows = (
-        calls.values("day", "capability", "pool_capability")
-        .annotate(billed=Sum("billed_minutes"), pool=Sum("pool_minutes"), charged=Sum("charge"))
-        .order_by()
-    )
-    for row in rows:
-        position = index.get(row["day"])
+    for day, capability, pool_capability, billed, pool, charged in rows:
+        position = index.get(day)
         if position is None:
             continue
-        paid = row["capability"] if row["capability"] in minutes else ""
-        pool = row["pool"] or 0
-        minutes[paid][position] += (row["billed"] or 0) - pool
+        paid = capability if capability in minutes else ""
+        pool = pool or 0
+        minutes[paid][position] += (billed or 0) - pool
         if pool:
-            pool_key = row["pool_capability"] if row["pool_capability"] in minutes else paid
+            pool_key = pool_capability if pool_capability in minutes else paid
             minutes[pool_key][position] += pool
-        amount[paid][position] += sum_quantize(row["charged"])
+        amount[paid][position] += sum_quantize(charged)
 
     def series(values: dict[str, list]) -> list[dict[str, object]]:
         return [
@@ -235,27 +245,129 @@ def usage_daily(
     }
 
 
+def usage_daily(
+    calls: QuerySet[CallRecord] | QuerySet[CallDaySummary], *, days: list[date]
+) -> dict[str, object]:
+    """Minutes and amount per UTC day, split by what paid (``_daily_series``), in one
+    GROUP BY query."""
+    if calls.model is not CallDaySummary:  # the summaries have their day already
+        calls = calls.annotate(day=UTCDate("start_time"))
+    rows = (
+        calls.values_list("day", "capability", "pool_capability")
+        .annotate(billed=Sum("billed_minutes"), pool=Sum("pool_minutes"), charged=Sum("charge"))
+        .order_by()
+    )
+    return _daily_series(rows, days=days)
+
+
+def _destinations_listed(rows: Iterable[DestinationRow]) -> list[dict[str, object]]:
+    """The top destinations' rows, in the order given; "" is the calls with no rated
+    country."""
+    return [
+        {
+            "country": country,
+            "name": country_name(country) if country else "",
+            "calls": calls,
+            "minutes": minutes or 0,
+            "amount": sum_quantize(amount),
+        }
+        for country, calls, minutes, amount in rows
+    ]
+
+
 def usage_top_destinations(
     calls: QuerySet[CallRecord] | QuerySet[CallDaySummary], *, limit: int = TOP_DESTINATIONS
 ) -> list[dict[str, object]]:
     """The countries called the most by amount charged (then minutes), in one query."""
     rows = (
-        calls.values("rated_country")
+        calls.values_list("rated_country")
         .annotate(
             count=_calls_counted(calls), minutes=Sum("billed_minutes"), amount=Sum("charge")
         )
         .order_by("-amount", "-minutes", "rated_country")[:limit]
     )
-    return [
-        {
-            "country": row["rated_country"],
-            "name": country_name(row["rated_country"]) if row["rated_country"] else "",
-            "calls": row["count"],
-            "minutes": row["minutes"] or 0,
-            "amount": sum_quantize(row["amount"]),
-        }
-        for row in rows
-    ]
+    return _destinations_listed(rows)
+
+
+class UsageSums(NamedTuple):
+    totals: UsageTotals
+    daily: dict[str, object]
+    destinations: list[dict[str, object]]
+
+
+def _grouping_sets_available(rows: QuerySet) -> bool:
+    """Whether ``usage_summed`` may read ``rows`` in one query: summaries, on a database
+    with ``GROUPING SETS`` (PostgreSQL; SQLite has none)."""
+    return rows.model is CallDaySummary and connections[rows.db].vendor == "postgresql"
+
+
+# GROUPING(day, rated_country) of each grouping set: a bit set for each column left out.
+_BY_DAY, _BY_COUNTRY = 0b01, 0b10
+
+
+def _summaries_grouped(summaries: QuerySet[CallDaySummary]) -> list[tuple]:
+    """The selected summaries summed by day and what paid, by rated country, and in all,
+    in one query: each row is ``(grouping, day, capability, pool_capability,
+    rated_country, calls, billed_minutes, pool_minutes, charge)``, ``grouping`` telling
+    the sets apart (the columns a set leaves out are NULL, never ``''``)."""
+    columns = ("day", "capability", "pool_capability", "rated_country",
+               "calls", "billed_minutes", "pool_minutes", "charge")
+    selected = summaries.values(*columns).order_by()
+    inner, params = selected.query.get_compiler(using=selected.db).as_sql()
+    connection = connections[selected.db]
+    day, capability, pool, country, calls, billed, pooled, charge = (
+        connection.ops.quote_name(column) for column in columns
+    )
+    # Quoted column names and the ORM's own SQL, whose values stay parameters.
+    sql = (
+        f"SELECT GROUPING({day}, {country}), {day}, {capability}, {pool}, {country}, "  # noqa: S608
+        f"SUM({calls}), SUM({billed}), SUM({pooled}), SUM({charge}) "
+        f"FROM ({inner}) AS selected "
+        f"GROUP BY GROUPING SETS (({day}, {capability}, {pool}), ({country}), ())"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _destinations_ranked(rows: list[DestinationRow], *, limit: int) -> list[DestinationRow]:
+    """``usage_top_destinations``'s order: amount, then minutes, both descending, then the
+    country; the first ``limit``."""
+    return sorted(rows, key=lambda row: (-(row[3] or 0), -(row[2] or 0), row[0]))[:limit]
+
+
+def usage_summed(
+    aggregated: QuerySet[CallRecord] | QuerySet[CallDaySummary], *, days: list[date],
+    limit: int = TOP_DESTINATIONS,
+) -> UsageSums:
+    """The totals, daily series and top destinations of ``aggregated``
+    (``usage_aggregated``), as ``usage_totals``, ``usage_daily`` and
+    ``usage_top_destinations`` give them: in one query from the summaries on PostgreSQL,
+    else in those three (one when nothing was called)."""
+    if not _grouping_sets_available(aggregated):
+        totals = usage_totals(aggregated)
+        if not totals.calls:
+            return UsageSums(totals, _daily_series((), days=days), [])
+        return UsageSums(
+            totals, usage_daily(aggregated, days=days),
+            usage_top_destinations(aggregated, limit=limit),
+        )
+    totals = _totals_of(None, None, None)
+    by_day: list[DailyRow] = []
+    by_country: list[DestinationRow] = []
+    for grouping, day, capability, pool, country, calls, billed, pooled, charge in (
+        _summaries_grouped(aggregated)
+    ):
+        if grouping == _BY_DAY:
+            by_day.append((day, capability, pool, billed, pooled, charge))
+        elif grouping == _BY_COUNTRY:
+            by_country.append((country, calls, billed, charge))
+        else:
+            totals = _totals_of(calls, billed, charge)
+    return UsageSums(
+        totals, _daily_series(by_day, days=days),
+        _destinations_listed(_destinations_ranked(by_country, limit=limit)),
+    )
 
 
 def usage_page_rows(calls: QuerySet[CallRecord], *, sort: str = DEFAULT_SORT) -> QuerySet:

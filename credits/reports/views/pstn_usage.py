@@ -2,11 +2,13 @@
 its exports with the same filters: CSV streamed, Excel written in the background
 (``credits.reports.services``) while a progress panel polls its status.
 
-The page costs a fixed number of queries whatever the number of calls: one aggregate for
-the totals (its count also feeds the paginator), one GROUP BY day and payer for the daily
-chart, one GROUP BY country for the top destinations, and one LIMIT/OFFSET page. The
-three sums read the per-day rollup unless a user filter or a search narrows the calls
-(``usage_aggregated``), so their cost follows the days shown, not the calls.
+The page costs a fixed number of queries whatever the number of calls: the sums
+(``usage_summed``: the totals, whose count also feeds the paginator, the daily chart by day
+and payer, and the top destinations by country) and one LIMIT/OFFSET page. The sums read
+the per-day rollup unless a user filter, a search or the restricted filter narrows the
+calls (``usage_aggregated``), so their cost follows the days shown, not the calls; from the
+rollup on PostgreSQL they are one query (grouping sets), otherwise three (one when the
+range has no calls).
 """
 
 from __future__ import annotations
@@ -42,11 +44,9 @@ from credits.reports.selectors.pstn_usage import (
     calls_selected,
     rows_masked,
     usage_aggregated,
-    usage_daily,
     usage_export_rows,
     usage_page_rows,
-    usage_top_destinations,
-    usage_totals,
+    usage_summed,
 )
 from credits.reports.services import report_export_open, report_export_start
 from credits.reports.writers import csv_lines, export_filename
@@ -89,14 +89,12 @@ def pstn_usage(request: HttpRequest) -> HttpResponse:
     selection, user = _selection(request, form)
     sort = form.sort_key()
     calls = calls_selected(selection)
-    aggregated = usage_aggregated(selection)
-    totals = usage_totals(aggregated)
+    totals, daily, destinations = usage_summed(usage_aggregated(selection), days=selection.days)
     paginator = Paginator(usage_page_rows(calls, sort=sort), PAGE_SIZE)
     paginator.count = totals.calls  # the totals counted them: no second COUNT(*)
     page_obj = paginator.get_page(request.GET.get("page"))
     if totals.calls:
-        daily = {**usage_daily(aggregated, days=selection.days), "currency": tenant.currency}
-        destinations = usage_top_destinations(aggregated)
+        daily = {**daily, "currency": tenant.currency}
     else:
         daily, destinations = None, []
     query = query_with(request)

@@ -85,6 +85,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# A ledger posting's lock, read and write run as server-side prepared statements on
+# PostgreSQL (docs/operations.md, "The ledger"); off behind a pooler in transaction mode
+# that does not keep prepared statements.
+CREDITS_PREPARED_STATEMENTS = env_bool("CREDITS_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -16,7 +16,9 @@ any insert.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 
+from django.conf import settings
 from django.db import connection, models
 
 BATCH = 1000
@@ -28,6 +30,43 @@ ANALYZE_ROWS = 10_000
 
 def copy_available() -> bool:
     return connection.vendor == "postgresql"
+
+
+def prepared_cursor():
+    """A cursor whose statements PostgreSQL plans once per connection and then reuses
+    (a server-side prepared statement, parameters bound by the server), for the few
+    statements run thousands of times with the same text: a ledger posting's lock, read
+    and write (docs/benchmarks.md, "How a posting is written"). Django's own cursors bind
+    on the client and prepare nothing (so that transaction-mode poolers work). Elsewhere
+    (SQLite), with ``CREDITS_PREPARED_STATEMENTS`` off (docs/operations.md, "The
+    ledger"), or while queries are logged (``DEBUG``, a test counting them: the log shows
+    each statement as typed), it is the ordinary cursor. ``execute_wrapper`` sees its
+    statements as any other's."""
+    if (
+        not copy_available()
+        or not settings.CREDITS_PREPARED_STATEMENTS
+        or connection.queries_logged
+    ):
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    if connection.connection.prepare_threshold is None:
+        # Django turns psycopg's preparation off for the connection; only server-binding
+        # cursors prepare (Django's own bind on the client and never do), and this one
+        # asks for it on every statement.
+        connection.connection.prepare_threshold = 5
+    return connection.make_cursor(_prepared_cursor_class()(connection.connection))
+
+
+@cache
+def _prepared_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparedCursor
 
 
 def rows_insert(

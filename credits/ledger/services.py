@@ -90,7 +90,7 @@ from django.utils import timezone
 
 from accounts.batching import in_batches
 from accounts.services import audit_record
-from credits.common.bulk import copy_available, ids_allocate, rows_insert
+from credits.common.bulk import copy_available, ids_allocate, prepared_cursor, rows_insert
 from credits.common.dates import lot_expires_at
 from credits.common.logs import event_log
 from credits.common.money import (
@@ -902,7 +902,7 @@ def _read(account: CreditAccount, *, key: str | None = None) -> _Work:
         if key is not None else ""
     )
     params: list = [account.pk, key] if key is not None else []
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT {replay_column}, {columns} FROM (SELECT 1) AS one {replay_join} "  # noqa: S608
             "LEFT JOIN credits_fundlot l ON l.account_id = %s AND l.remaining > 0 "
@@ -1031,7 +1031,7 @@ def _flush_statement(work: _Work, days: dict) -> None:
     )
     params += [account.balance, account.deficit, account.last_posted_at, account.pk]
     parts.append(f"days AS ({_DAYS_UPSERT.format(rows=_days_values(account, days, params))})")
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"WITH {', '.join(parts)} SELECT id, idempotency_key, {new_lot_id} "  # noqa: S608
             "FROM new_entries",

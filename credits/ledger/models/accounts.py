@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,11 +34,44 @@ class CreditAccountQuerySet(models.QuerySet):
         deadlock with the usage import, which locks the tenant first and then the account.
         Other transactions may still insert rows that reference the account.
         """
-        return (
-            self.select_for_update(no_key=True, of=("self",))
-            .select_related("tenant")
-            .get(pk=account.pk)
+        if self.db != "default" or connection.vendor != "postgresql":
+            return (
+                self.select_for_update(no_key=True, of=("self",))
+                .select_related("tenant")
+                .get(pk=account.pk)
+            )
+        return _locked_prepared(account.pk)
+
+
+def _locked_prepared(pk: int) -> CreditAccount:
+    """``locked`` on PostgreSQL as one prepared statement (planned once per connection,
+    docs/benchmarks.md "How a posting is written"): the same row lock and columns as the
+    ORM's ``select_for_update(no_key=True, of=("self",)).select_related("tenant")``."""
+    from accounts.models import Tenant
+    from credits.common.bulk import prepared_cursor
+
+    account_columns = [f.attname for f in CreditAccount._meta.concrete_fields]
+    tenant_columns = [f.attname for f in Tenant._meta.concrete_fields]
+    quote = connection.ops.quote_name
+    select = ", ".join(
+        [f"a.{quote(name)}" for name in account_columns]
+        + [f"t.{quote(name)}" for name in tenant_columns]
+    )
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            f"SELECT {select} FROM {quote(CreditAccount._meta.db_table)} a "  # noqa: S608
+            f"JOIN {quote(Tenant._meta.db_table)} t ON t.id = a.tenant_id "
+            "WHERE a.id = %s FOR NO KEY UPDATE OF a",
+            [pk],
         )
+        row = cursor.fetchone()
+    if row is None:
+        raise CreditAccount.DoesNotExist("CreditAccount matching query does not exist.")
+    db = connection.alias
+    account = CreditAccount.from_db(db, account_columns, row[: len(account_columns)])
+    tenant = Tenant.from_db(db, tenant_columns, row[len(account_columns):])
+    CreditAccount.tenant.field.set_cached_value(account, tenant)
+    return account
 
 
 class CreditAccount(models.Model):

@@ -312,7 +312,7 @@ def seed_tenant(spec: DemoTenant, *, password_hash: str, result: SeedResult) -> 
         )
         holders = licensable[:assigned]
         LicenseAssignment.objects.bulk_create(
-            [LicenseAssignment(user_id=pk, product=product) for pk in holders],
+            [LicenseAssignment(user_id=pk, tenant=tenant, product=product) for pk in holders],
             ignore_conflicts=True,
         )
     return tenant

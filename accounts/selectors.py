@@ -36,35 +36,60 @@ class DirectorySummary:
     admins: int
 
 
-def directory_summary(*, tenant: Tenant) -> DirectorySummary:
-    """Counts for Home, in one query and one pass over the tenant's users: the licensed
-    users and the admins are those whose id is in the tenant's license (and role)
-    assignments, each an uncorrelated ``IN`` that PostgreSQL hashes once for the query.
-    No subquery runs once per user."""
-    licensed = LicenseAssignment.objects.filter(user__tenant=tenant).values("user_id")
-    admins = RoleAssignment.objects.filter(user__tenant=tenant).values("user_id")
-    counts = User.objects.for_tenant(tenant).aggregate(
-        users=Count("pk"),
-        enabled_users=Count("pk", filter=Q(is_active=True)),
-        licensed_users=Count("pk", filter=Q(pk__in=licensed)),
-        admins=Count("pk", filter=Q(pk__in=admins)),
+def _count(
+    queryset: QuerySet, field: str = "*", *, distinct: bool = False, by: str = "tenant"
+) -> Coalesce:
+    """``queryset``'s ``COUNT(field)`` as a scalar subquery, 0 when it has no rows.
+    ``queryset`` is filtered on one tenant, ``by`` names that tenant's column (grouping on
+    it makes the count a subquery Django can write). ``COUNT(*)`` and ``COUNT(DISTINCT
+    user_id)`` read no column outside the indexes, so the scans can be index-only."""
+    counted = (
+        queryset.order_by()
+        .values(by)
+        .annotate(n=Count(field, distinct=distinct))
+        .values("n")
     )
-    return DirectorySummary(**counts)
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def directory_summary(*, tenant: Tenant) -> DirectorySummary:
+    """Counts for Home in one query of four aggregates, each reading only the tenant's
+    range of an index, so no count reads the table of every tenant's rows: the users and
+    the enabled users from the (tenant, is_active) index of users; the licensed users as
+    the distinct user ids of the (tenant, user) index of license assignments, read
+    index-only on PostgreSQL with no join to the users (each assignment keeps its user's
+    tenant); the admins as the distinct users of the role assignments of the tenant's
+    users (a handful). A user with two licenses or two roles counts once."""
+    users = User.objects.filter(tenant=tenant)
+    counts = (
+        Tenant.objects.filter(pk=tenant.pk)
+        .values_list(
+            _count(users),
+            _count(users.filter(is_active=True)),
+            _count(LicenseAssignment.objects.filter(tenant=tenant), "user", distinct=True),
+            _count(
+                RoleAssignment.objects.filter(user__tenant=tenant),
+                "user",
+                distinct=True,
+                by="user__tenant",
+            ),
+        )
+        .get()
+    )
+    return DirectorySummary(*counts)
 
 
 def subscriptions_with_usage(*, tenant: Tenant) -> QuerySet[Subscription]:
     """The tenant's subscriptions with ``assigned`` (licenses in use), one query.
 
-    Each subscription counts its product's assignments (read from the (product, user)
-    index) whose user is one of the tenant's: an uncorrelated ``IN`` inside the count,
-    which PostgreSQL hashes once for the whole query instead of joining the directory
-    again for every subscription."""
-    tenant_users = User.objects.filter(tenant=tenant).values("pk")
+    Each subscription counts its tenant's assignments of its product: a range of the
+    (tenant, product) index of license assignments (each keeps its user's tenant), read
+    index-only, with no join to the directory."""
     assigned = (
-        LicenseAssignment.objects.filter(product=OuterRef("product"))
+        LicenseAssignment.objects.filter(tenant=OuterRef("tenant"), product=OuterRef("product"))
         .order_by()
-        .values("product")
-        .annotate(n=Count("user", filter=Q(user__in=tenant_users)))
+        .values("tenant", "product")
+        .annotate(n=Count("*"))
         .values("n")
     )
     return (

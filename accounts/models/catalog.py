@@ -159,7 +159,7 @@ class Subscription(models.Model):
         if self.tenant_id is None or self.product_id is None or self.product.unlimited_seats:
             return
         assigned = LicenseAssignment.objects.filter(
-            user__tenant_id=self.tenant_id, product_id=self.product_id
+            tenant_id=self.tenant_id, product_id=self.product_id
         ).count()
         if self.seats < assigned:
             raise ValidationError(
@@ -178,7 +178,30 @@ class Subscription(models.Model):
 
 class LicenseAssignmentQuerySet(models.QuerySet):
     def for_tenant(self, tenant) -> LicenseAssignmentQuerySet:
-        return self.filter(user__tenant=tenant)
+        return self.filter(tenant=tenant)
+
+    def bulk_create(self, objs, *args, **kwargs) -> list[LicenseAssignment]:
+        """Fills each new assignment's ``tenant`` from its user first: from the user
+        object when it is loaded, else by one query for all the user ids missing one."""
+        objs = list(objs)
+        missing = [obj for obj in objs if obj.tenant_id is None]
+        unloaded = set()
+        for obj in missing:
+            if LicenseAssignment.user.is_cached(obj):
+                obj.tenant_id = obj.user.tenant_id
+            elif obj.user_id is not None:
+                unloaded.add(obj.user_id)
+        if unloaded:
+            users = LicenseAssignment._meta.get_field("user").related_model
+            tenant_of = dict(
+                users._base_manager.using(self.db)
+                .filter(pk__in=unloaded)
+                .values_list("pk", "tenant_id")
+            )
+            for obj in missing:
+                if obj.tenant_id is None:
+                    obj.tenant_id = tenant_of.get(obj.user_id)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class LicenseAssignment(models.Model):
@@ -192,6 +215,17 @@ class LicenseAssignment(models.Model):
     )
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("product")
+    )
+    # Always the user's tenant (a user's tenant is fixed once set): kept on the row so a
+    # tenant's licenses are counted from the (tenant, user) and (tenant, product) indexes
+    # alone, without reading its users (docs/architecture.md, "cost the same at any size").
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("tenant"),
+        db_index=False,
+        editable=False,
     )
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
     assigned_by = models.ForeignKey(
@@ -212,10 +246,19 @@ class LicenseAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "product"], name="license_assignment_unique"),
         ]
-        indexes = [models.Index(fields=["product", "user"], name="license_product_user_idx")]
+        indexes = [
+            models.Index(fields=["product", "user"], name="license_product_user_idx"),
+            models.Index(fields=["tenant", "user"], name="license_tenant_user_idx"),
+            models.Index(fields=["tenant", "product"], name="license_tenant_product_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.product}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.tenant_id is None and self.user_id is not None:
+            self.tenant_id = self.user.tenant_id
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         """One-row rules; seat counting and bulk rules live in the license services."""

@@ -175,13 +175,15 @@ def _apply(
             else:
                 needed[product.pk] += 1
                 to_create.append(
-                    LicenseAssignment(user_id=user_id, product=product, assigned_by=acting_user)
+                    LicenseAssignment(
+                        user_id=user_id, tenant=tenant, product=product, assigned_by=acting_user
+                    )
                 )
 
     limited = [p for p in assign if needed[p.pk] and not p.unlimited_seats]
     if limited:
         in_use = dict(
-            LicenseAssignment.objects.filter(user__tenant=tenant, product__in=limited)
+            LicenseAssignment.objects.filter(tenant=tenant, product__in=limited)
             .order_by()
             .values_list("product_id")
             .annotate(n=Count("pk"))

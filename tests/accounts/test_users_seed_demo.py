@@ -6,8 +6,9 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
-from accounts.models import Tenant, User
+from accounts.models import LicenseAssignment, Tenant, User
 
 
 def seed(*args) -> str:
@@ -26,6 +27,9 @@ def test_users_option_adds_that_many_users_to_contoso_once():
     again = seed("--users", "60")
 
     assert "0 users created" not in baseline
+    # The demo's licenses keep their user's tenant (what Home counts them by).
+    assert LicenseAssignment.objects.filter(tenant=contoso).exists()
+    assert not LicenseAssignment.objects.exclude(tenant=F("user__tenant")).exists()
     assert "60 users created" in first
     assert "0 users created" in again
     generated = User.objects.filter(tenant=contoso, username__startswith="person")

@@ -305,7 +305,7 @@ def _users_fill_to(tenant: Tenant, wanted: int) -> int:
             )
             LicenseAssignment.objects.bulk_create(
                 [
-                    LicenseAssignment(user=user, product=products[code])
+                    LicenseAssignment(user=user, tenant=tenant, product=products[code])
                     for n, user in zip(numbers, users, strict=True)
                     for code, (every, offset) in LICENSES.items()
                     if n % every == offset
@@ -489,7 +489,7 @@ def _delete(tenant: Tenant) -> None:
     LedgerEntry.objects.filter(account__tenant__in=ids).delete()
     FundLot.objects.filter(account__tenant__in=ids).delete()
     CreditAccount.objects.filter(tenant__in=ids).delete()
-    LicenseAssignment.objects.filter(user__tenant__in=ids).delete()
+    LicenseAssignment.objects.filter(tenant__in=ids).delete()
     Subscription.objects.filter(tenant__in=ids).delete()
     AuditEvent.objects.filter(tenant__in=ids).delete()
     RoleAssignment.objects.filter(user__tenant__in=ids).delete()

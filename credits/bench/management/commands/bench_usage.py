@@ -166,7 +166,7 @@ class Command(BaseCommand):
             Subscription.objects.create(tenant=tenant, product=products[code], seats=USERS)
         LicenseAssignment.objects.bulk_create(
             [
-                LicenseAssignment(user=user, product=products[code])
+                LicenseAssignment(user=user, tenant=tenant, product=products[code])
                 for n, user in enumerate(users)
                 for code, (every, offset) in LICENSES.items()
                 if n % every == offset
@@ -267,7 +267,7 @@ class Command(BaseCommand):
         LedgerEntry.objects.filter(account__tenant__in=ids).delete()
         FundLot.objects.filter(account__tenant__in=ids).delete()
         CreditAccount.objects.filter(tenant__in=ids).delete()
-        LicenseAssignment.objects.filter(user__tenant__in=ids).delete()
+        LicenseAssignment.objects.filter(tenant__in=ids).delete()
         Subscription.objects.filter(tenant__in=ids).delete()
         AuditEvent.objects.filter(tenant__in=ids).delete()
         User.objects.filter(tenant__in=ids).delete()

@@ -10,12 +10,13 @@ The totals, the daily series and the top destinations are sums, so unless the se
 names a user (a user filter or a search) or asks for the restricted calls, they are read
 from the per-day rollup ``CallDaySummary`` (``usage_aggregated``), whose size follows the
 days, not the calls. ``usage_summed`` reads the three at once: on PostgreSQL, from the
-rollup, in one query whose ``GROUPING SETS`` (day and what paid; the rated country; all)
-scan the selected rows once; otherwise (the calls, or SQLite, which has no grouping sets)
-by ``usage_totals``, ``usage_daily`` and ``usage_top_destinations``, one query each, the
-last two skipped when nothing was called. Both ways turn the rows into the same figures
-(``_daily_series``, ``_destinations_listed``), so calls and rollup, one query or three,
-give identical results.
+rollup, in one query whose ``GROUPING SETS`` (day and what paid; the rated country, whose
+rows also add up to the totals) scan the selected rows once; otherwise (the calls, or
+SQLite, which has no grouping sets) by ``usage_totals``, ``usage_daily`` and
+``usage_top_destinations``, one query each, the last two skipped when nothing was called.
+Both ways turn the rows into the same figures (``_daily_series``,
+``_destinations_listed``), so calls and rollup, one query or three, give identical
+results.
 """
 
 from __future__ import annotations
@@ -306,10 +307,11 @@ _BY_DAY, _BY_COUNTRY = 0b01, 0b10
 
 
 def _summaries_grouped(summaries: QuerySet[CallDaySummary]) -> list[tuple]:
-    """The selected summaries summed by day and what paid, by rated country, and in all,
-    in one query: each row is ``(grouping, day, capability, pool_capability,
-    rated_country, calls, billed_minutes, pool_minutes, charge)``, ``grouping`` telling
-    the sets apart (the columns a set leaves out are NULL, never ``''``)."""
+    """The selected summaries summed by day and what paid, and by rated country, in one
+    query: each row is ``(grouping, day, capability, pool_capability, rated_country,
+    calls, billed_minutes, pool_minutes, charge)``, ``grouping`` telling the sets apart
+    (the columns a set leaves out are NULL, never ``''``). The totals are the sums of the
+    countries' rows: a third, empty grouping set would add its sums to every row read."""
     columns = ("day", "capability", "pool_capability", "rated_country",
                "calls", "billed_minutes", "pool_minutes", "charge")
     selected = summaries.values(*columns).order_by()
@@ -323,7 +325,7 @@ def _summaries_grouped(summaries: QuerySet[CallDaySummary]) -> list[tuple]:
         f"SELECT GROUPING({day}, {country}), {day}, {capability}, {pool}, {country}, "  # noqa: S608
         f"SUM({calls}), SUM({billed}), SUM({pooled}), SUM({charge}) "
         f"FROM ({inner}) AS selected "
-        f"GROUP BY GROUPING SETS (({day}, {capability}, {pool}), ({country}), ())"
+        f"GROUP BY GROUPING SETS (({day}, {capability}, {pool}), ({country}))"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -352,7 +354,6 @@ def usage_summed(
             totals, usage_daily(aggregated, days=days),
             usage_top_destinations(aggregated, limit=limit),
         )
-    totals = _totals_of(None, None, None)
     by_day: list[DailyRow] = []
     by_country: list[DestinationRow] = []
     for grouping, day, capability, pool, country, calls, billed, pooled, charge in (
@@ -362,8 +363,12 @@ def usage_summed(
             by_day.append((day, capability, pool, billed, pooled, charge))
         elif grouping == _BY_COUNTRY:
             by_country.append((country, calls, billed, charge))
-        else:
-            totals = _totals_of(calls, billed, charge)
+    # Every summary has a country ("" for none): theirs add up to the totals, exactly
+    # (integers, and decimals as PostgreSQL returns them).
+    totals = _totals_of(
+        sum(row[1] for row in by_country), sum(row[2] for row in by_country),
+        sum((row[3] for row in by_country), ZERO),
+    )
     return UsageSums(
         totals, _daily_series(by_day, days=days),
         _destinations_listed(_destinations_ranked(by_country, limit=limit)),

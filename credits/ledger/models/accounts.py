@@ -10,7 +10,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models.tenants import validate_currency
+from accounts.models.tenants import Tenant, validate_currency
+from credits.common.bulk import prepared_cursor
 from credits.common.money import ZERO, currency_decimals, decimal_places, money_field
 from credits.ledger.choices import (
     CreditAccountStatus,
@@ -47,9 +48,6 @@ def _locked_prepared(pk: int) -> CreditAccount:
     """``locked`` on PostgreSQL as one prepared statement (planned once per connection,
     docs/benchmarks.md "How a posting is written"): the same row lock and columns as the
     ORM's ``select_for_update(no_key=True, of=("self",)).select_related("tenant")``."""
-    from accounts.models import Tenant
-    from credits.common.bulk import prepared_cursor
-
     account_columns = [f.attname for f in CreditAccount._meta.concrete_fields]
     tenant_columns = [f.attname for f in Tenant._meta.concrete_fields]
     quote = connection.ops.quote_name

@@ -156,7 +156,9 @@ def call_summaries_rebuild(*, tenant: Tenant) -> int:
                 n=Count("*"), billed=Sum("billed_minutes"), pool=Sum("pool_minutes"),
                 charged=Sum("charge"),
             )
-            .order_by()
+            # In day order, as imports add them: a range of days is then a few table
+            # pages, not one page per summary.
+            .order_by("utc_day", "call_type", "capability", "pool_capability", "rated_country")
         )
         summaries = [
             CallDaySummary(

@@ -279,24 +279,36 @@ WHERE UPPER(upn::text) LIKE UPPER(%s) OR UPPER(name::text) LIKE UPPER(%s)
 """
 
 
+# More matching callers than this are looked up by the subquery in each read instead.
+CALLERS_LISTED = 1000
+
+
 def calls_searched(calls: QuerySet[CallRecord], *, tenant: Tenant, search: str) -> QuerySet:
     """``calls`` whose UPN or user display name contains ``search`` (case-insensitive).
 
     On PostgreSQL the calls are also narrowed to the UPNs of the tenant's callers that
     match (``_CALLERS_MATCHING_SQL``), so the (tenant, upn, ..., start_time) index reads
     only the matching callers' calls instead of every call of the range; the result is
-    the same (every matching call has its UPN among them). SQLite keeps the plain scan.
+    the same (every matching call has its UPN among them). The callers are read once,
+    here (one query), and the UPNs given to the queryset as a list, so that each read of
+    it (the totals, the chart, the top destinations, the page) is only the index ranges
+    of those callers; with more than ``CALLERS_LISTED`` of them each read looks them up
+    itself. SQLite keeps the plain scan.
     """
     calls = calls.filter(Q(upn__icontains=search) | Q(user_display_name__icontains=search))
     if connection.vendor != "postgresql":
         return calls
     pattern = f"%{connection.ops.prep_for_like_query(search)}%"
-    return calls.filter(
-        # Fixed SQL; the tenant and the pattern are bound parameters.
-        upn__in=RawSQL(  # noqa: S611
-            _CALLERS_MATCHING_SQL, (tenant.pk, tenant.pk, pattern, pattern)
-        )
-    )
+    params = (tenant.pk, tenant.pk, pattern, pattern)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_CALLERS_MATCHING_SQL} LIMIT {CALLERS_LISTED + 1}", params)
+        upns = [row[0] for row in cursor.fetchall()]
+    if not upns:
+        return calls.none()
+    if len(upns) <= CALLERS_LISTED:
+        return calls.filter(upn__in=upns)
+    # Fixed SQL; the tenant and the pattern are bound parameters.
+    return calls.filter(upn__in=RawSQL(_CALLERS_MATCHING_SQL, params))  # noqa: S611
 
 
 # What a pstnCallLogRow needs of a call (credits.usage.telephony.graph.graph_row).

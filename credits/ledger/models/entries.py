@@ -113,7 +113,13 @@ class LedgerEntry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         indexes = [
-            models.Index(fields=["account", "created_at"], name="credits_entry_account_at_idx"),
+            # An account's entries in time order, ties by id: the transactions' keyset
+            # pages and the balance chart's closing balance per day walk it without
+            # sorting (a usage import charges a chunk at one moment: thousands of
+            # entries share a created_at).
+            models.Index(
+                fields=["account", "created_at", "id"], name="credits_entry_account_seq_idx"
+            ),
             models.Index(fields=["reference_type", "reference_id"], name="credits_entry_ref_idx"),
             # The Communications Credits page's transactions filtered to one type other than
             # usage (the bulk of the entries, which the account's own index serves) read

@@ -173,14 +173,15 @@ def summaries_selected(selection: UsageSelection) -> QuerySet[CallDaySummary]:
 
 
 def usage_aggregated(
-    selection: UsageSelection,
+    selection: UsageSelection, *, calls: QuerySet[CallRecord] | None = None
 ) -> QuerySet[CallRecord] | QuerySet[CallDaySummary]:
     """What the totals, daily series and top destinations sum: the per-day summaries
     when the selection allows it, else the selected calls (restricted calls only: the
-    partial index of flagged calls serves them)."""
+    partial index of flagged calls serves them). ``calls``: the selection's calls when
+    the caller has them already (``calls_selected``; a search reads its callers once)."""
     if selection.user_id is None and not selection.search and not selection.restricted:
         return summaries_selected(selection)
-    return calls_selected(selection)
+    return calls if calls is not None else calls_selected(selection)
 
 
 def _calls_counted(rows: QuerySet) -> Sum | Count:

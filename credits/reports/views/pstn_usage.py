@@ -89,7 +89,9 @@ def pstn_usage(request: HttpRequest) -> HttpResponse:
     selection, user = _selection(request, form)
     sort = form.sort_key()
     calls = calls_selected(selection)
-    totals, daily, destinations = usage_summed(usage_aggregated(selection), days=selection.days)
+    totals, daily, destinations = usage_summed(
+        usage_aggregated(selection, calls=calls), days=selection.days
+    )
     paginator = Paginator(usage_page_rows(calls, sort=sort), PAGE_SIZE)
     paginator.count = totals.calls  # the totals counted them: no second COUNT(*)
     page_obj = paginator.get_page(request.GET.get("page"))

@@ -9,9 +9,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from credits.reports.selectors.pstn_usage import UsageSelection, calls_selected, usage_page_rows
 from credits.usage.models.calls import CallRecord
+from credits.usage.selectors import _CALLERS_MATCHING_SQL
 
 pytestmark = pytest.mark.django_db
 
@@ -117,10 +119,35 @@ def _plan(queryset, *, without_sort: bool = False) -> str:
 
 @postgresql_only
 def test_the_search_reads_the_callers_index(tenant):
+    """The matching callers are read once by a skip scan of the callers' index, then
+    every read of their calls is that index's ranges (their UPNs, the range's start
+    times)."""
     _calls(tenant)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(
+            f"EXPLAIN {_CALLERS_MATCHING_SQL}", (tenant.pk, tenant.pk, "%MEGAN%", "%MEGAN%")
+        )
+        lookup = "\n".join(row[0] for row in cursor.fetchall())
+    assert "credits_call_tenant_caller_idx" in lookup
     selection = UsageSelection(tenant=tenant, first=DAY, last=DAY, search="megan")
-    plan = _plan(usage_page_rows(calls_selected(selection))[:50])
+    with CaptureQueriesContext(connection) as queries:
+        calls = calls_selected(selection)
+    assert len(queries) == 1  # the callers, once
+    plan = _plan(calls.order_by())
     assert "credits_call_tenant_caller_idx" in plan
+    assert "megan@contoso.example" in plan
+
+
+@pytest.mark.parametrize("listed", [0, 1])
+def test_more_matching_callers_than_listed_look_them_up_in_each_read(
+    tenant, monkeypatch, listed
+):
+    _calls(tenant)
+    monkeypatch.setattr("credits.usage.selectors.CALLERS_LISTED", listed)
+    for search in ("megan", "contoso", "a", "nobody"):
+        assert _found(tenant, search) == _expected(tenant, search)
 
 
 @postgresql_only

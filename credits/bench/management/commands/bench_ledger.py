@@ -42,7 +42,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections, transaction
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Tenant
@@ -159,6 +159,12 @@ class Command(BaseCommand):
                 "The database is an in-memory SQLite database that other processes cannot "
                 "open; use a file or PostgreSQL, or --processes 0."
             )
+        # As in production: no DEBUG query log (it would weigh on every posting, and the
+        # statements run unprepared while queries are logged: credits.common.bulk).
+        with override_settings(DEBUG=False):
+            self._run(postings, processes, keep, hordak, advice)
+
+    def _run(self, postings: int, processes: int, keep: bool, hordak: bool, advice: int):
         run = uuid.uuid4().hex[:8]
         self.stdout.write(
             f"Ledger benchmark on {connection.vendor} ({connection.settings_dict['NAME']}), "

@@ -16,7 +16,7 @@ running the seed again neither spends nor recharges again.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from accounts.models import Product, Tenant
 from credits.billing.choices import OrderKind
@@ -27,6 +27,7 @@ from credits.usage.choices import DestinationType, UsageSource
 from credits.usage.models.calls import CallRecord
 from credits.usage.selectors import simulation_tenant
 from credits.usage.services.imports import ChargeAt, usage_import
+from credits.usage.telephony.controls import day_of, zone_of
 from credits.usage.telephony.simulator import sample_numbers
 
 _NAMESPACE = uuid.UUID("0c7f0f61-5a55-4d1e-9a3e-2f6f0d0a1c11")
@@ -52,6 +53,13 @@ def _call(
     }
 
 
+def _local_midnight(now: datetime, tenant: Tenant) -> datetime:
+    """The start of ``now``'s day in the tenant's time zone, in UTC."""
+    zone = zone_of(tenant.time_zone)
+    local = datetime.combine(day_of(now, zone), time.min, tzinfo=zone)
+    return local.astimezone(UTC)
+
+
 def demo_recharge_crossing(*, tenant: Tenant, now: datetime) -> Order | None:
     """Spend ``tenant``'s credits below its trigger with premium-rate calls; returns the
     auto-recharge the engine started (None when auto-recharge is off or already shown)."""
@@ -73,6 +81,14 @@ def demo_recharge_crossing(*, tenant: Tenant, now: datetime) -> Order | None:
     # (the ledger is kept in time order), and no later than now.
     now = now.astimezone(UTC).replace(microsecond=0)
     start = now - timedelta(minutes=(CALL_MINUTES + 5) * MAX_CALLS)
+    # All of them start on one day of the tenant's time zone, so that the spend alert
+    # (credits.demo.spend) finds one unusual day, whatever the hour: today's when there
+    # is room since the local midnight, else they end by it (yesterday's).
+    midnight = _local_midnight(now, tenant)
+    if now - midnight >= timedelta(minutes=CALL_MINUTES + 5):
+        start = max(start, midnight + timedelta(minutes=CALL_MINUTES))
+    elif account.last_posted_at is None or account.last_posted_at <= midnight:
+        now = midnight
     if account.last_posted_at is not None:
         start = max(start, account.last_posted_at.astimezone(UTC))
     step = (now - start) / (MAX_CALLS + 1)

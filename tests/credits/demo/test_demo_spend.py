@@ -4,13 +4,18 @@ shows one "Unusual Communications Credits spend" notification; a second seed add
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from io import StringIO
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 
 from accounts.models import Tenant
-from credits.models import Notification, NotificationKind, SpendControls
+from credits.models import CallRecord, Notification, NotificationKind, SpendControls
+from credits.usage.choices import DestinationType
+from credits.usage.telephony.simulator import sample_numbers
 
 
 @pytest.mark.django_db
@@ -29,3 +34,31 @@ def test_the_seeded_demo_shows_one_spend_anomaly(django_capture_on_commit_callba
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", "--password", "demo-password-1", stdout=StringIO())
     assert anomalies.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("after_midnight", [timedelta(minutes=10), timedelta(hours=3, minutes=40)])
+def test_the_demo_spike_falls_on_one_local_day_whatever_the_hour(
+    django_capture_on_commit_callbacks, after_midnight
+):
+    """Contoso's day is New York's: seeded a few minutes or a few hours after its
+    midnight, the calls that cross the recharge trigger all start on one local day, so
+    the spend alert finds one unusual day (not the evening before as well)."""
+    zone = ZoneInfo("America/New_York")
+    yesterday = datetime.now(zone).date() - timedelta(days=1)
+    now = (datetime.combine(yesterday, time.min, tzinfo=zone) + after_midnight).astimezone(UTC)
+    clock = mock.patch("accounts.management.commands.seed_demo.timezone.now", return_value=now)
+    with clock, django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--password", "demo-password-1", stdout=StringIO())
+    contoso = Tenant.objects.get(slug="contoso")
+    crossing = CallRecord.objects.filter(
+        tenant=contoso, destination_number__in=_premium_numbers(contoso)
+    )
+    days = {call.start_time.astimezone(zone).date() for call in crossing}
+    assert len(days) == 1, days
+    assert Notification.objects.filter(kind=NotificationKind.SPEND_ANOMALY).count() == 1
+
+
+def _premium_numbers(tenant) -> list[str]:
+    """The premium-rate number the demo's crossing calls dial (credits.demo.recharge)."""
+    return sample_numbers("GB", DestinationType.PREMIUM, 1)

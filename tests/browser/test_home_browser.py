@@ -79,6 +79,7 @@ def test_admin_signs_out_from_the_account_menu(page, live_server, contoso):
     sign_in(page, "admin@contoso.example")
     expect(page.locator("#topbar-user")).to_have_text("Megan Bowen")
 
+    page.wait_for_load_state("load")  # the menu opens once Bootstrap's script ran
     page.locator("#account-menu").click()
     page.get_by_role("button", name="Sign out").click()
 

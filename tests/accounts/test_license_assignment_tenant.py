@@ -18,6 +18,7 @@ from accounts.selectors import directory_summary, subscriptions_with_usage
 from accounts.services import license_assign, licenses_bulk_update
 from tests.accounts.factories import LicenseAssignmentFactory, UserFactory, product
 from tests.accounts.licensing import CONFERENCING, CREDITS, E5, bulk_users, give, subscribe
+from tests.migrating import migrate_to
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the plans are PostgreSQL's"
@@ -141,18 +142,11 @@ BEFORE = [("accounts", "0007_notification_preferences")]
 AFTER = [("accounts", "0008_license_assignment_tenant")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_gives_every_existing_assignment_its_users_tenant():
     leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
     try:
-        old = _migrate(BEFORE)
+        old = migrate_to(BEFORE)
         Tenant, User = old.get_model("accounts", "Tenant"), old.get_model("accounts", "User")
         OldProduct = old.get_model("accounts", "Product")
         OldAssignment = old.get_model("accounts", "LicenseAssignment")
@@ -172,7 +166,7 @@ def test_the_migration_gives_every_existing_assignment_its_users_tenant():
                     OldAssignment.objects.create(user=user, product=item)
         assert OldAssignment.objects.count() == 8
 
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         rows = new.get_model("accounts", "LicenseAssignment").objects.values_list(
             "tenant_id", "user__tenant_id"
         )
@@ -180,7 +174,7 @@ def test_the_migration_gives_every_existing_assignment_its_users_tenant():
         assert all(tenant_id == user_tenant for tenant_id, user_tenant in rows)
         assert {tenant_id for tenant_id, _ in rows} == {t.pk for t in tenants}
     finally:
-        _migrate(leaves)
+        migrate_to(leaves)
 
 
 # --- The counts read the assignments' tenant, not the directory ------------------------

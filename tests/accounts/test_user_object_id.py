@@ -13,6 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 from accounts.models import User
 from tests.accounts.factories import UserFactory
 from tests.html_text import parse
+from tests.migrating import migrate_to
 
 
 @pytest.mark.django_db
@@ -47,26 +48,19 @@ BEFORE = [("accounts", "0004_tenant_domains_time_zone_mfa_language")]
 AFTER = [("accounts", "0005_user_object_id")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_gives_every_existing_user_their_own_object_id():
     leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
     try:
-        old = _migrate(BEFORE)
+        old = migrate_to(BEFORE)
         Tenant, OldUser = old.get_model("accounts", "Tenant"), old.get_model("accounts", "User")
         contoso = Tenant.objects.create(name="Contoso", slug="contoso", country="US",
                                         currency="USD")
         for n in range(5):
             OldUser.objects.create(username=f"u{n}@contoso.example", display_name=f"U{n}",
                                    tenant=contoso)
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         ids = list(new.get_model("accounts", "User").objects.values_list("object_id", flat=True))
         assert len(ids) == 5 and None not in ids and len(set(ids)) == 5
     finally:
-        _migrate(leaves)
+        migrate_to(leaves)

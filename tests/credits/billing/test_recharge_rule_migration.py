@@ -10,6 +10,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.migrating import migrate_to
+
 BEFORE = [("credits", "0007_report_export"), ("accounts", "0003_service_requests")]
 AFTER = [("credits", "0008_recharge_trigger_below_amount")]
 
@@ -19,18 +21,11 @@ AFTER = [("credits", "0008_recharge_trigger_below_amount")]
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def old_state():
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     yield apps
-    _migrate(executor_leaf())
+    migrate_to(executor_leaf())
 
 
 def executor_leaf():
@@ -65,7 +60,7 @@ def test_runaway_settings_are_turned_off_audited_and_notified(old_state):
         recharge_amount=Decimal("100"), recharge_trigger=Decimal("25"),
     )
 
-    apps = _migrate(AFTER)
+    apps = migrate_to(AFTER)
 
     CreditAccount = apps.get_model("credits", "CreditAccount")
     runaway = CreditAccount.objects.get(pk=runaway.pk)

@@ -14,6 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import translation
 
 from credits.notifications.renderers import render
+from tests.migrating import migrate_to
 
 BEFORE = [("credits", "0010_invoices"),
           ("accounts", "0004_tenant_domains_time_zone_mfa_language")]
@@ -23,19 +24,12 @@ AFTER = [("credits", "0011_notification_params")]
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def old_state():
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     yield apps
     executor = MigrationExecutor(connection)
-    _migrate(executor.loader.graph.leaf_nodes())
+    migrate_to(executor.loader.graph.leaf_nodes())
 
 
 def test_existing_notifications_get_recipient_ids_and_the_turned_off_ones_their_amounts(
@@ -77,7 +71,7 @@ def test_existing_notifications_get_recipient_ids_and_the_turned_off_ones_their_
         recipients=recipients, status="sent", created_at=when,
     )
 
-    apps = _migrate(AFTER)
+    apps = migrate_to(AFTER)
 
     Notification = apps.get_model("credits", "Notification")
     turned_off = Notification.objects.get(pk=turned_off.pk)

@@ -17,6 +17,7 @@ from credits.models import ApiToken
 from credits.usage.choices import ApiScope
 from credits.usage.services.api_tokens import api_token_authenticate, api_token_create
 from tests.accounts.factories import StaffFactory
+from tests.migrating import migrate_to
 
 
 def test_a_token_gets_import_and_authorize_unless_told(tenant):
@@ -85,16 +86,9 @@ BEFORE = [("credits", "0011_notification_params")]
 AFTER = [("credits", "0012_api_token_scopes")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_tokens_made_before_scopes_keep_import_and_authorize():
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         Tenant = apps.get_model("accounts", "Tenant")
         OldToken = apps.get_model("credits", "ApiToken")
@@ -102,9 +96,9 @@ def test_tokens_made_before_scopes_keep_import_and_authorize():
                                         currency="USD")
         OldToken.objects.create(tenant=contoso, name="PBX", prefix="ccu_abcdefgh",
                                 token_hash="a" * 64)
-        apps = _migrate(AFTER)
+        apps = migrate_to(AFTER)
         token = apps.get_model("credits", "ApiToken").objects.get()
         assert token.scopes == "usage:import calls:authorize"
     finally:
         executor = MigrationExecutor(connection)
-        _migrate(executor.loader.graph.leaf_nodes())
+        migrate_to(executor.loader.graph.leaf_nodes())

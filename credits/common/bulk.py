@@ -124,16 +124,30 @@ def staging_copy(
     return count
 
 
-def statistics_refresh(grown: Mapping[type[models.Model], int]) -> list[str]:
+def statistics_refresh(
+    grown: Mapping[type[models.Model], int],
+    *,
+    columns: Mapping[type[models.Model], Sequence[str]] | None = None,
+) -> list[str]:
     """ANALYZE the tables of ``grown`` (model -> rows just added) whose planner statistics
-    are stale: more than ``ANALYZE_GROWTH`` of their rows or ``ANALYZE_ROWS`` rows changed
-    since their last ANALYZE (automatic or not). PostgreSQL only; elsewhere nothing.
-    Returns the tables analyzed. Call it outside a transaction, after the rows committed.
+    are stale: they grew by more than ``ANALYZE_GROWTH`` of their rows or by
+    ``ANALYZE_ROWS`` rows since their size was last measured (an ANALYZE or a VACUUM,
+    automatic or not). PostgreSQL only; elsewhere nothing. Returns the tables analyzed.
+    Call it outside a transaction, after the rows committed.
 
-    The change count is PostgreSQL's (``pg_stat_user_tables.n_mod_since_analyze``) or the
-    caller's own count when that is larger (a session reports its changes to the
-    statistics a moment after they commit), against the table's size as of its last
-    statistics (``pg_class.reltuples``; -1 when never analyzed).
+    ``columns`` (model -> field names) limits a table's ANALYZE to the columns its
+    queries filter, join, group or sort on: the table's size (what the planner needs
+    first) is counted all the same, and each column left out is one sort of the sample
+    saved (a wide table's free-text columns are most of an ANALYZE's time). Autovacuum's
+    own ANALYZE still covers every column: PostgreSQL keeps counting the table's changes
+    for it after an ANALYZE of some columns.
+
+    The growth is PostgreSQL's live rows less the table's size as of its last statistics
+    (``pg_stat_user_tables.n_live_tup - pg_class.reltuples``; -1 when never analyzed),
+    or the caller's own count when that is larger (a session reports its changes to the
+    statistics a moment after they commit). Not ``n_mod_since_analyze``: an ANALYZE of
+    some columns leaves that count as it was, so every import after it would analyze
+    again.
     """
     if not copy_available():
         return []
@@ -142,17 +156,25 @@ def statistics_refresh(grown: Mapping[type[models.Model], int]) -> list[str]:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.relname, c.reltuples, COALESCE(s.n_mod_since_analyze, 0) "
+            "SELECT c.relname, c.reltuples, COALESCE(s.n_live_tup, 0) "
             "FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
             "WHERE c.oid = ANY(%s::regclass[])",
             [list(tables)],
         )
         stale = [
-            name for name, tuples, changed in cursor.fetchall()
-            if statistics_stale(tuples=tuples, changed=max(changed, tables[name]))
+            name for name, tuples, live in cursor.fetchall()
+            if statistics_stale(tuples=tuples, changed=max(live - max(tuples, 0), tables[name]))
         ]
+        quote = connection.ops.quote_name
+        listed = {
+            model._meta.db_table: ", ".join(
+                quote(model._meta.get_field(field).column) for field in fields
+            )
+            for model, fields in (columns or {}).items()
+        }
         for name in stale:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(name)}")
+            target = quote(name) + (f" ({listed[name]})" if name in listed else "")
+            cursor.execute(f"ANALYZE {target}")
     return stale
 
 

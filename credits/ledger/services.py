@@ -1179,7 +1179,7 @@ def _charge_segment(
     left_in = [lot.remaining for lot in lots]
     current = 0
     recorded_at = timezone.now()
-    entries: list[LedgerEntry] = []
+    rows: list[tuple] = []  # the entries' columns after the id (``_ENTRY_COLUMNS``)
     draws: list[list[tuple[int, Decimal, Decimal]]] = []
     days: dict = defaultdict(lambda: [ZERO, ZERO, 0])
     for moment, item in timed:
@@ -1198,20 +1198,16 @@ def _charge_segment(
             raise InvalidAmount(
                 f"The balance would leave the range the ledger can hold ({MONEY_LIMIT:,})."
             )
-        entries.append(
-            LedgerEntry(
-                account=account, kind=EntryKind.USAGE, amount=-item.amount,
-                balance_after=balance, reference_type=item.reference_type,
-                reference_id=item.reference_id, idempotency_key=item.key,
-                fingerprint=item.fingerprint, memo=item.memo, created_at=moment,
-                recorded_at=recorded_at,
-            )
-        )
+        rows.append((
+            account.pk, EntryKind.USAGE, -item.amount, balance, None, None,
+            item.reference_type, item.reference_id, None, item.key, item.fingerprint,
+            item.memo, moment, recorded_at,
+        ))
         draws.append(moves)
         day = days[moment.astimezone(UTC).date()]
         day[0] += item.amount
         day[2] += 1
-    _entries_insert(entries)
+    entries = _entries_insert(account, rows)
     rows_insert(
         LotMovement,
         ("entry_id", "lot_id", "amount", "remaining_after"),
@@ -1243,25 +1239,23 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _entries_insert(entries: list[LedgerEntry]) -> None:
-    """Insert new usage entries and give each its id: COPY with ids taken from the
-    sequence in order on PostgreSQL (ids follow time, as the ledger requires), a bulk
-    INSERT elsewhere."""
+def _entries_insert(account: CreditAccount, rows: list[tuple]) -> list[LedgerEntry]:
+    """Insert new usage entries (``rows``: their ``_ENTRY_COLUMNS`` after the id) and
+    return them with their ids: COPY with ids taken from the sequence in order on
+    PostgreSQL (ids follow time, as the ledger requires), a bulk INSERT elsewhere. The
+    entries are built from the rows by position, as Django builds a row read from the
+    database (a model's keyword arguments cost four times as much per entry)."""
     if not copy_available():
+        entries = [LedgerEntry(None, *row) for row in rows]
         LedgerEntry.objects.bulk_create(entries, batch_size=_BULK_BATCH)
-        return
-    for entry, pk in zip(entries, ids_allocate(LedgerEntry, len(entries)), strict=True):
-        entry.pk = pk
-        entry._state.adding = False
-        entry._state.db = LedgerEntry.objects.db
-    rows_insert(
-        LedgerEntry, _ENTRY_COLUMNS,
-        [
-            (
-                e.pk, e.account_id, e.kind, e.amount, e.balance_after, None, None,
-                e.reference_type, e.reference_id, None, e.idempotency_key, e.fingerprint,
-                e.memo, e.created_at, e.recorded_at,
-            )
-            for e in entries
-        ],
-    )
+    else:
+        rows = [
+            (pk, *row)
+            for pk, row in zip(ids_allocate(LedgerEntry, len(rows)), rows, strict=True)
+        ]
+        rows_insert(LedgerEntry, _ENTRY_COLUMNS, rows)
+        database = LedgerEntry.objects.db
+        entries = [LedgerEntry.from_db(database, None, row) for row in rows]
+    for entry in entries:
+        entry._state.fields_cache["account"] = account
+    return entries

@@ -81,5 +81,6 @@ def test_main_pages_work_under_the_content_security_policy(
     page.goto("/")
     page.locator("#language-select").select_option("zh-hans")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    page.wait_for_load_state("load")  # the menu submits itself once its script ran
     page.locator("#language-select").select_option("en")
     expect(page.locator("html")).to_have_attribute("lang", "en")

@@ -288,3 +288,10 @@ def test_the_fast_insert_writes_every_column_of_an_entry():
 
     columns = [f.attname for f in LedgerEntry._meta.concrete_fields]
     assert sorted(_ENTRY_COLUMNS) == sorted(columns) and len(_ENTRY_COLUMNS) == len(columns)
+
+
+def test_the_batch_writes_every_column_of_an_entry_in_the_models_order():
+    """The batch builds its entries from rows by position (``LedgerEntry.from_db``)."""
+    assert tuple(
+        field.column for field in LedgerEntry._meta.concrete_fields
+    ) == ledger._ENTRY_COLUMNS

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import override_settings
 
 from accounts.models import AuditEvent, LicenseAssignment, Product, Subscription, Tenant, User
@@ -41,7 +41,12 @@ from credits.usage.choices import UsageSource
 from credits.usage.models.calls import CallDaySummary, CallRecord, MinutePool, TollFreeNumber
 from credits.usage.models.rates import Rate
 from credits.usage.selectors import simulation_tenant
-from credits.usage.services.imports import CALL_COLUMNS, CHUNK_SIZE, usage_import
+from credits.usage.services.imports import (
+    CALL_COLUMNS,
+    CALL_PLANNER_FIELDS,
+    CHUNK_SIZE,
+    usage_import,
+)
 from credits.usage.services.rates import sample_rates_load
 from credits.usage.services.summaries import call_summaries_rebuild
 from credits.usage.telephony.simulator import calls_simulate, sample_numbers
@@ -97,6 +102,7 @@ class Command(BaseCommand):
             # The traffic's days are fixed (comparable figures): the import's clock is the
             # end of its last call, so the records fall inside the window it accepts.
             as_of = max(datetime.fromisoformat(row["End Time"]) for row in rows)
+            _settle()
             load_before = _load()
             started, cpu_started = time.perf_counter(), time.process_time()
             result = usage_import(
@@ -109,9 +115,11 @@ class Command(BaseCommand):
                 first = (result.rejected or result.conflicts)[0].reason if (
                     result.rejected or result.conflicts) else "count mismatch"
                 raise CommandError(f"The import refused records: {first}")
+            _settle()
             plain = self._plain_insert(tenant, self._tenant(run, "plain", tenants), chunk_size)
             copied = None
             if copy_available():
+                _settle()
                 copied = self._plain_copy(tenant, self._tenant(run, "copy", tenants), chunk_size)
             self._report(len(rows), imported, plain, copied, result)
             if result.analyzed:
@@ -277,18 +285,45 @@ class Command(BaseCommand):
             # import would ANALYZE (and read) every row deleted here, a cost the
             # benchmark made itself (autovacuum would get there later).
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "VACUUM credits_callrecord, credits_calldaysummary, credits_ledgerentry, "
-                    "credits_lotmovement, credits_fundlot"
-                )
+                cursor.execute(f"VACUUM {', '.join(SETTLED_TABLES)}")
+
+
+SETTLED_TABLES = (
+    "credits_callrecord", "credits_calldaysummary", "credits_ledgerentry",
+    "credits_lotmovement", "credits_fundlot",
+)
+
+
+def _settle() -> None:
+    """Before each timed phase on PostgreSQL, leave nothing of the phase before to the
+    background: a VACUUM ANALYZE of the tables the phases write (so autovacuum has no
+    reason to analyze the rows the phase before wrote while the next one runs on the
+    same cores) and a CHECKPOINT (so no phase pays for writing out another's pages).
+    Untimed. The CHECKPOINT needs a superuser or the pg_checkpoint role; without it the
+    measurement goes on."""
+    if not copy_available() or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {', '.join(SETTLED_TABLES)}")
+        try:
+            with transaction.atomic():
+                cursor.execute("CHECKPOINT")
+        except DatabaseError:
+            pass
 
 
 def _analyze_seconds(tables: list[str]) -> float:
-    """How long an ANALYZE of ``tables`` takes now (PostgreSQL)."""
+    """How long the import's ANALYZE of ``tables`` takes now (PostgreSQL): the call
+    records' planner columns, the other tables whole."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(CallRecord._meta.get_field(name).column) for name in CALL_PLANNER_FIELDS
+    )
     started = time.perf_counter()
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+            listed = f" ({columns})" if table == CallRecord._meta.db_table else ""
+            cursor.execute(f"ANALYZE {quote(table)}{listed}")
     return time.perf_counter() - started
 
 

@@ -27,7 +27,9 @@ from accounts.backoffice import BackofficeAuditMixin, ReadOnlyInline
 from accounts.exceptions import UsageLocationRequired
 from accounts.models import (
     AuditEvent,
+    DirectoryTally,
     LicenseAssignment,
+    LicenseTally,
     Product,
     RoleAssignment,
     ServiceRequest,
@@ -419,6 +421,33 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class TallyAdmin(admin.ModelAdmin):
+    """The database writes the tallies (accounts/models/tallies.py): shown, never edited,
+    so staff can compare a tenant's sums with its directory."""
+
+    list_filter = ("tenant_id",)
+    search_fields = ("=tenant_id",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DirectoryTally)
+class DirectoryTallyAdmin(TallyAdmin):
+    list_display = ("tenant_id", "users", "enabled_users", "licensed_users")
+
+
+@admin.register(LicenseTally)
+class LicenseTallyAdmin(TallyAdmin):
+    list_display = ("tenant_id", "product_id", "assigned")
 
 
 @admin.register(ServiceRequest)

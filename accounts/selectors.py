@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -13,12 +14,15 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
 
 from accounts.models import (
+    DirectoryTally,
     LicenseAssignment,
+    LicenseTally,
     Product,
     RoleAssignment,
     Subscription,
@@ -52,14 +56,51 @@ def _count(
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def _tallied(model: type[DirectoryTally | LicenseTally], field: str, **filters) -> Coalesce:
+    """The sum of ``field`` over the tally rows of ``filters`` (``accounts.models.tallies``)
+    as a scalar subquery, 0 when there are none."""
+    summed = (
+        model.objects.filter(**filters)
+        .order_by()
+        .values("tenant_id")
+        .annotate(n=Sum(field))
+        .values("n")
+    )
+    return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
+
+
+def tallies_kept() -> bool:
+    """Whether the database keeps the directory tallies (PostgreSQL's triggers)."""
+    return connection.vendor == "postgresql"
+
+
 def directory_summary(*, tenant: Tenant) -> DirectorySummary:
-    """Counts for Home in one query of four aggregates, each reading only the tenant's
-    range of an index, so no count reads the table of every tenant's rows: the users and
-    the enabled users from the (tenant, is_active) index of users; the licensed users as
-    the distinct user ids of the (tenant, user) index of license assignments, read
-    index-only on PostgreSQL with no join to the users (each assignment keeps its user's
-    tenant); the admins as the distinct users of the role assignments of the tenant's
-    users (a handful). A user with two licenses or two roles counts once."""
+    """Counts for Home in one query of four aggregates. On PostgreSQL the users, enabled
+    users and licensed users are the sums of the tenant's tally rows, which the database
+    keeps (``accounts.models.tallies``): a few rows whatever the directory's size.
+    Elsewhere (and in ``directory_counted``) they are counted, each from the tenant's
+    range of an index. The admins are the distinct users of the role assignments of the
+    tenant's users (a handful). A user with two licenses or two roles counts once."""
+    if not tallies_kept():
+        return directory_counted(tenant=tenant)
+    counts = (
+        Tenant.objects.filter(pk=tenant.pk)
+        .values_list(
+            _tallied(DirectoryTally, "users", tenant_id=tenant.pk),
+            _tallied(DirectoryTally, "enabled_users", tenant_id=tenant.pk),
+            _tallied(DirectoryTally, "licensed_users", tenant_id=tenant.pk),
+            _admins_count(tenant),
+        )
+        .get()
+    )
+    return DirectorySummary(*counts)
+
+
+def directory_counted(*, tenant: Tenant) -> DirectorySummary:
+    """``directory_summary`` counted from the directory itself: the users and the enabled
+    users from the (tenant, is_active) index of users; the licensed users as the distinct
+    user ids of the (tenant, user) index of license assignments (each assignment keeps its
+    user's tenant). One query; what SQLite shows, and what the tallies must agree with."""
     users = User.objects.filter(tenant=tenant)
     counts = (
         Tenant.objects.filter(pk=tenant.pk)
@@ -67,35 +108,47 @@ def directory_summary(*, tenant: Tenant) -> DirectorySummary:
             _count(users),
             _count(users.filter(is_active=True)),
             _count(LicenseAssignment.objects.filter(tenant=tenant), "user", distinct=True),
-            _count(
-                RoleAssignment.objects.filter(user__tenant=tenant),
-                "user",
-                distinct=True,
-                by="user__tenant",
-            ),
+            _admins_count(tenant),
         )
         .get()
     )
     return DirectorySummary(*counts)
 
 
+def _admins_count(tenant: Tenant) -> Coalesce:
+    return _count(
+        RoleAssignment.objects.filter(user__tenant=tenant), "user", distinct=True,
+        by="user__tenant",
+    )
+
+
 def subscriptions_with_usage(*, tenant: Tenant) -> QuerySet[Subscription]:
     """The tenant's subscriptions with ``assigned`` (licenses in use), one query.
 
-    Each subscription counts its tenant's assignments of its product: a range of the
-    (tenant, product) index of license assignments (each keeps its user's tenant), read
-    index-only, with no join to the directory."""
-    assigned = (
-        LicenseAssignment.objects.filter(tenant=OuterRef("tenant"), product=OuterRef("product"))
-        .order_by()
-        .values("tenant", "product")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
+    On PostgreSQL each subscription's count is the sum of its tenant's license tally rows
+    for its product, which the database keeps (``accounts.models.tallies``). Elsewhere it
+    counts its tenant's assignments of its product: a range of the (tenant, product) index
+    of license assignments (each keeps its user's tenant), with no join to the directory.
+    """
+    if tallies_kept():
+        in_use = _tallied(
+            LicenseTally, "assigned", tenant_id=OuterRef("tenant"), product_id=OuterRef("product")
+        )
+    else:
+        counted = (
+            LicenseAssignment.objects.filter(
+                tenant=OuterRef("tenant"), product=OuterRef("product")
+            )
+            .order_by()
+            .values("tenant", "product")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        in_use = Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
     return (
         Subscription.objects.for_tenant(tenant)
         .select_related("product")
-        .annotate(assigned=Coalesce(Subquery(assigned, output_field=IntegerField()), Value(0)))
+        .annotate(assigned=in_use)
         .order_by("product__sort_order", "product__name")
     )
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
+from accounts.services.tallies import tallies_compact
 from credits.billing.services.recovery import payments_recover
 from credits.ledger.choices import CreditAccountStatus
 from credits.ledger.models.lots import FundLot
@@ -74,4 +75,5 @@ def daily_jobs_run(*, at: datetime | None = None) -> dict:
         # the webhook retries that are due (a backstop: the workers send them).
         "webhooks_expired": funds_expired_emit(at=now),
         "webhooks_retried": webhooks_sweep(at=now)["sent"],
+        "directory_tallies_folded": tallies_compact(),
     }

@@ -12,13 +12,16 @@ from accounts.models.support import (
     ServiceRequestStatus,
     ServiceRequestTopic,
 )
+from accounts.models.tallies import DirectoryTally, LicenseTally
 from accounts.models.tenants import Tenant, TenantDomain
 from accounts.models.users import User
 
 __all__ = [
     "AdminRole",
     "AuditEvent",
+    "DirectoryTally",
     "LicenseAssignment",
+    "LicenseTally",
     "Product",
     "ProductCategory",
     "RoleAssignment",

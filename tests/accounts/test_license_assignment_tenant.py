@@ -14,7 +14,7 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AdminRole, LicenseAssignment, RoleAssignment
-from accounts.selectors import directory_summary, subscriptions_with_usage
+from accounts.selectors import directory_counted, directory_summary, subscriptions_with_usage
 from accounts.services import license_assign, licenses_bulk_update
 from tests.accounts.factories import LicenseAssignmentFactory, UserFactory, product
 from tests.accounts.licensing import CONFERENCING, CREDITS, E5, bulk_users, give, subscribe
@@ -198,9 +198,16 @@ def test_the_counts_do_not_read_the_users_for_the_licenses(tenant, other_tenant)
         4, 4, 4, 1,
     )
     assert assigned == {E5: 3, CREDITS: 3}
-    subscriptions_sql = queries[1]["sql"]
-    assert "accounts_licenseassignment" in subscriptions_sql
-    assert "accounts_user" not in subscriptions_sql  # counted by (tenant, product) alone
+    assert directory_counted(tenant=tenant) == summary
+    summary_sql, subscriptions_sql = (query["sql"] for query in queries.captured_queries)
+    if connection.vendor == "postgresql":  # the database's tallies, not the directory
+        assert "accounts_directorytally" in summary_sql
+        assert "accounts_licenseassignment" not in summary_sql
+        assert "accounts_licensetally" in subscriptions_sql
+        assert "accounts_licenseassignment" not in subscriptions_sql
+    else:
+        assert "accounts_licenseassignment" in subscriptions_sql
+        assert "accounts_user" not in subscriptions_sql  # counted by (tenant, product) alone
 
 
 def _plan(sql: str, params=()) -> str:
@@ -222,16 +229,22 @@ def test_the_counts_read_the_tenant_indexes_of_the_assignments(tenant, other_ten
         cursor.execute("ANALYZE accounts_licenseassignment, accounts_user")
 
     with CaptureQueriesContext(connection) as queries:
+        directory_counted(tenant=tenant)
         directory_summary(tenant=tenant)
         list(subscriptions_with_usage(tenant=tenant))
-    summary_plan, subscriptions_plan = (_plan(q["sql"]) for q in queries.captured_queries)
+    counted_plan, summary_plan, subscriptions_plan = (
+        _plan(q["sql"]) for q in queries.captured_queries
+    )
 
-    # The tenant's range of either tenant index (at scale, the (tenant, user) one read
-    # index-only); never every assignment of a product joined with the users.
-    assert re.search(r"on license_tenant_(user|product)_idx", summary_plan)
-    assert "license_product_user_idx" not in summary_plan
-    assert "license_tenant_product_idx" in subscriptions_plan
-    assert "accounts_user" not in subscriptions_plan
+    # Counted: the tenant's range of either tenant index (at scale, the (tenant, user)
+    # one read index-only); never every assignment of a product joined with the users.
+    assert re.search(r"on license_tenant_(user|product)_idx", counted_plan)
+    assert "license_product_user_idx" not in counted_plan
+    # Shown: the tenant's tally rows, found by their index.
+    assert "directory_tally_tenant_idx" in summary_plan
+    assert "accounts_licenseassignment" not in summary_plan
+    assert "license_tally_tenant_idx" in subscriptions_plan
+    assert "accounts_licenseassignment" not in subscriptions_plan
 
 
 @postgresql_only

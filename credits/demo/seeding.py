@@ -26,6 +26,7 @@ from credits.demo.history import seed_credit_history
 from credits.demo.payments import seed_payment_demo
 from credits.demo.recharge import demo_recharge_crossing
 from credits.demo.spend import demo_spend_alert_on, demo_spend_check
+from credits.usage.selectors import rating_reference_kept
 from credits.usage.services.rates import sample_rates_load
 
 
@@ -71,47 +72,54 @@ class CreditsDemo:
         calls_done: list[str] = []
         recharges: list[str] = []
         sample_rates_load()
-        for tenant in result.tenants:
-            billing = User.objects.filter(tenant=tenant, username__startswith="billing@").first()
-            # The cards first: the history's orders are paid with them.
-            seed_payment_demo(tenant=tenant, scenario=tenant.slug, now=now, acting_user=billing)
-            history = call_history_prepare(tenant=tenant, scenario=tenant.slug, now=now)
-            bulk = None
-            if calls and tenant.slug == BULK_TENANT:
-                bulk = bulk_calls_prepare(
-                    tenant=tenant, calls=calls, now=now, history=history, acting_user=billing,
-                    progress=lambda done, total, day: write(
-                        "  " + _("seeded calls: %(done)s of %(total)s (up to %(day)s)")
-                        % {"done": f"{done:,}", "total": f"{total:,}", "day": f"{day:%Y-%m-%d}"}
-                    ),
+        # The history imports a day at a time: the rates and the products' inclusions
+        # are read once for all of them.
+        with rating_reference_kept():
+            for tenant in result.tenants:
+                billing = User.objects.filter(
+                    tenant=tenant, username__startswith="billing@"
+                ).first()
+                # The cards first: the history's orders are paid with them.
+                seed_payment_demo(
+                    tenant=tenant, scenario=tenant.slug, now=now, acting_user=billing
                 )
-                if bulk is None:
-                    write(
-                        _("%(tenant)s has its %(calls)s seeded calls already.")
-                        % {"tenant": tenant.name, "calls": f"{calls:,}"}
+                history = call_history_prepare(tenant=tenant, scenario=tenant.slug, now=now)
+                bulk = None
+                if calls and tenant.slug == BULK_TENANT:
+                    bulk = bulk_calls_prepare(
+                        tenant=tenant, calls=calls, now=now, history=history, acting_user=billing,
+                        progress=lambda done, total, day: write(
+                            "  " + _("seeded calls: %(done)s of %(total)s (up to %(day)s)")
+                            % {"done": f"{done:,}", "total": f"{total:,}", "day": f"{day:%Y-%m-%d}"}
+                        ),
                     )
-            started = time.perf_counter()
-            account = seed_credit_history(
-                tenant=tenant, scenario=tenant.slug, now=now, acting_user=billing,
-                before_posting=bulk or history,
-            )
-            if bulk is not None:
-                _bulk_report(tenant, bulk, time.perf_counter() - started, write, warn)
-            alerted = account is not None and demo_spend_alert_on(
-                tenant=tenant, acting_user=billing
-            )
-            demo_balance_alert_on(tenant=tenant, acting_user=billing)
-            recharge = demo_recharge_crossing(tenant=tenant, now=now)
-            if alerted:
-                demo_spend_check(tenant=tenant, now=now)
-            if recharge is not None:
-                status = recharge.get_status_display()
-                recharges.append(f"{tenant.name} {recharge.number} ({status})")
-            if account is not None:
-                account.refresh_from_db()
-                balances.append(f"{tenant.name} {account.balance:.2f} {account.currency}")
-            if history is not None:
-                calls_done.append(f"{tenant.name} {history.result.imported}")
+                    if bulk is None:
+                        write(
+                            _("%(tenant)s has its %(calls)s seeded calls already.")
+                            % {"tenant": tenant.name, "calls": f"{calls:,}"}
+                        )
+                started = time.perf_counter()
+                account = seed_credit_history(
+                    tenant=tenant, scenario=tenant.slug, now=now, acting_user=billing,
+                    before_posting=bulk or history,
+                )
+                if bulk is not None:
+                    _bulk_report(tenant, bulk, time.perf_counter() - started, write, warn)
+                alerted = account is not None and demo_spend_alert_on(
+                    tenant=tenant, acting_user=billing
+                )
+                demo_balance_alert_on(tenant=tenant, acting_user=billing)
+                recharge = demo_recharge_crossing(tenant=tenant, now=now)
+                if alerted:
+                    demo_spend_check(tenant=tenant, now=now)
+                if recharge is not None:
+                    status = recharge.get_status_display()
+                    recharges.append(f"{tenant.name} {recharge.number} ({status})")
+                if account is not None:
+                    account.refresh_from_db()
+                    balances.append(f"{tenant.name} {account.balance:.2f} {account.currency}")
+                if history is not None:
+                    calls_done.append(f"{tenant.name} {history.result.imported}")
         summary = []
         if balances:
             summary.append(_("Credits balances: %(list)s") % {"list": ", ".join(balances)})

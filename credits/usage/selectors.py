@@ -8,7 +8,9 @@ queries (subscribers and their licenses, toll-free numbers, rates, pool sizes);
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -44,9 +46,47 @@ from credits.usage.telephony.pools import (
 from credits.usage.telephony.rating import RateTable, RatingContext, Subscriber
 from credits.usage.telephony.simulator import SimulationTenant
 
+# The rate tables and the products' inclusions read inside a ``rating_reference_kept()``
+# block: each is read once there instead of once per import.
+_REFERENCE: ContextVar[dict | None] = ContextVar("rating_reference", default=None)
+
+
+@contextmanager
+def rating_reference_kept() -> Iterator[None]:
+    """Within the block, each currency's rate table and the products' inclusions are read
+    once and reused by every ``rating_context_load``, for a caller that imports many
+    small batches one after the other (the demo's history, a day at a time). A rate
+    import (``rates_import``) forgets them, so a call is never rated with rates older
+    than the table's."""
+    token = _REFERENCE.set({})
+    try:
+        yield
+    finally:
+        _REFERENCE.reset(token)
+
+
+def rating_reference_forget() -> None:
+    """The rates changed: a ``rating_reference_kept()`` block reads them again."""
+    kept = _REFERENCE.get()
+    if kept is not None:
+        kept.clear()
+
+
+def _kept(key: tuple, read: Callable[[], object]):
+    kept = _REFERENCE.get()
+    if kept is None:
+        return read()
+    if key not in kept:
+        kept[key] = read()
+    return kept[key]
+
 
 def product_includes() -> dict[str, frozenset[str]]:
     """Product code -> the codes it includes (E5 -> Audio Conferencing, Phone System)."""
+    return _kept(("includes",), _includes_read)
+
+
+def _includes_read() -> dict[str, frozenset[str]]:
     through = Product.includes.through
     includes: dict[str, set[str]] = {}
     for outer, inner in through.objects.values_list("from_product__code", "to_product__code"):
@@ -116,10 +156,13 @@ def pool_sizes_for(
 
 
 def rate_table(*, currency: str) -> RateTable:
-    return RateTable(
-        Rate.objects.in_currency(currency).values_list(
-            "pk", "country", "number_type", "effective_from", "per_minute", "connection_fee"
-        )
+    return _kept(
+        ("rates", currency),
+        lambda: RateTable(
+            Rate.objects.in_currency(currency).values_list(
+                "pk", "country", "number_type", "effective_from", "per_minute", "connection_fee"
+            )
+        ),
     )
 
 

@@ -30,6 +30,7 @@ from credits.common.money import MONEY_DECIMAL_PLACES, decimal_places, quantize
 from credits.exceptions import RatesInvalid
 from credits.usage.choices import NumberType
 from credits.usage.models.rates import Rate
+from credits.usage.selectors import rating_reference_forget
 
 RATE_COLUMNS = ("country", "number_type", "per_minute", "connection_fee", "currency")
 OPTIONAL_COLUMNS = ("effective_from",)
@@ -189,6 +190,8 @@ def rates_import(*, text: str, effective_from: date | None = None) -> RatesImpor
         for rate in changed:
             rate.save(update_fields=["per_minute", "connection_fee", "imported_at"])
         created, updated = len(new), len(changed)
+    if created or updated:
+        rating_reference_forget()
     return RatesImported(created=created, updated=updated, unchanged=unchanged)
 
 

@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 
 from credits.exceptions import RatesInvalid
 from credits.models import NumberType, Rate
+from credits.usage.selectors import product_includes, rate_table, rating_reference_kept
 from credits.usage.services.rates import SAMPLE_RATES, rates_import, sample_rates_load
 
 HEADER = "country,number_type,per_minute,connection_fee,currency,effective_from\n"
@@ -137,3 +138,36 @@ def test_command_loads_the_samples(db):
 def test_command_refusals(db, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("import_rates", *args, stdout=StringIO(), stderr=StringIO())
+
+
+# ---------------------------------------------------------------- the kept rate tables
+
+
+def test_a_kept_rate_table_is_read_once_and_read_again_after_a_rate_import(
+    db, django_assert_num_queries
+):
+    """``rating_reference_kept()`` (the demo's day-by-day history): the rates and the
+    products' inclusions are read once for the block, and a rate import inside it makes
+    the next rating read the new rates."""
+    rates_import(text=HEADER + "GB,mobile,0.0890,0.0100,GBP,2025-03-01\n")
+    day = date(2026, 1, 5)
+    with rating_reference_kept():
+        with django_assert_num_queries(1):
+            first = rate_table(currency="GBP")
+        with django_assert_num_queries(0):
+            assert rate_table(currency="GBP") is first
+        with django_assert_num_queries(1):
+            product_includes()
+        with django_assert_num_queries(0):
+            product_includes()
+        assert first.lookup("GB", "mobile", day).per_minute == Decimal("0.0890")
+
+        rates_import(text=HEADER + "GB,mobile,0.0950,0.0100,GBP,2025-03-01\n")
+
+        assert rate_table(currency="GBP").lookup("GB", "mobile", day).per_minute == Decimal(
+            "0.0950"
+        )
+    # Outside a block every call reads the table.
+    with django_assert_num_queries(2):
+        rate_table(currency="GBP")
+        rate_table(currency="GBP")

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 # Sign-in security's pages (lockouts, second factor devices) register themselves.
 import accounts.security.backoffice  # noqa: F401
-from accounts.backoffice import BackofficeAuditMixin, ReadOnlyInline
+from accounts.backoffice import BackofficeAuditMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from accounts.exceptions import UsageLocationRequired
 from accounts.models import (
     AuditEvent,
@@ -379,7 +379,7 @@ class SubscriptionAdmin(BackofficeAuditMixin, admin.ModelAdmin):
 
 
 @admin.register(LicenseAssignment)
-class LicenseAssignmentAdmin(admin.ModelAdmin):
+class LicenseAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the tenant's admins assign licenses in the console (seats, usage
     location, blocked users, audit)."""
 
@@ -393,18 +393,9 @@ class LicenseAssignmentAdmin(admin.ModelAdmin):
     def tenant_name(self, obj: LicenseAssignment) -> str:
         return obj.user.tenant.name if obj.user.tenant else "—"
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log is evidence: readable, never editable."""
 
     list_display = ("created_at", "tenant", "actor", "action", "target")
@@ -413,31 +404,13 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("action", "target", "actor__username", "tenant__name")
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class TallyAdmin(admin.ModelAdmin):
+class TallyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The database writes the tallies (accounts/models/tallies.py): shown, never edited,
     so staff can compare a tenant's sums with its directory."""
 
     list_filter = ("tenant_id",)
     search_fields = ("=tenant_id",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(DirectoryTally)

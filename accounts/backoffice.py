@@ -128,12 +128,9 @@ class BackofficeAuditMixin:
             super().delete_queryset(request, queryset)
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """Shown, never edited here (a service writes these rows)."""
-
-    extra = 0
-    max_num = 0
-    can_delete = False
+class ReadOnlyAdminMixin:
+    """View permission only: no add, no change, no delete, no bulk delete action (the
+    rows are written by a service or by the database, never edited here)."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -143,3 +140,11 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Shown, never edited here (a service writes these rows)."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False

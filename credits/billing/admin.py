@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.backoffice import BackofficeAuditMixin
+from accounts.backoffice import BackofficeAuditMixin, ReadOnlyAdminMixin
 from credits.billing import models as pay_models
 from credits.billing.choices import OrderStatus
 from credits.billing.models.invoices import utc_today
@@ -19,7 +19,6 @@ from credits.billing.rules import credit_limit_check
 from credits.billing.services.invoices import invoice_mark_paid, invoice_void
 from credits.billing.services.orders import order_reconcile
 from credits.common.admin import (
-    ReadOnlyAdminMixin,
     ReasonForm,
     StaffOperationsMixin,
     operation_confirmed,

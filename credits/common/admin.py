@@ -1,7 +1,7 @@
-"""What the credits backoffice pages share: read-only admin classes (the ledger, call
-records, orders... are written by the services, never edited here), and the frame of
-staff operations: admin actions that ask for a reason (and an amount) on an intermediate
-page, then call a service."""
+"""What the credits backoffice pages share: the read-only inline (on accounts'
+``ReadOnlyAdminMixin``: the ledger, call records, orders... are written by the services,
+never edited here), and the frame of staff operations: admin actions that ask for a
+reason (and an amount) on an intermediate page, then call a service."""
 
 from __future__ import annotations
 
@@ -17,21 +17,9 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.backoffice import ReadOnlyAdminMixin
 from credits.common.money import amount_parse, amount_validate, currency_decimals
 from credits.exceptions import AmountNotReadable, InvalidAmount
-
-
-class ReadOnlyAdminMixin:
-    """View permission only: no add, no change, no delete, no bulk delete action."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -16,9 +16,9 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.backoffice import ReadOnlyAdminMixin
 from credits.common.admin import (
     AmountReasonForm,
-    ReadOnlyAdminMixin,
     ReadOnlyInline,
     ReasonForm,
     StaffOperationsMixin,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from credits.common.admin import ReadOnlyAdminMixin
+from accounts.backoffice import ReadOnlyAdminMixin
 from credits.notifications.models import (
     BalanceAlert,
     BillingRecipient,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from credits.common.admin import ReadOnlyAdminMixin
+from accounts.backoffice import ReadOnlyAdminMixin
 from credits.reports.models import ReportExport
 
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.backoffice import BackofficeAuditMixin
-from credits.common.admin import ReadOnlyAdminMixin
+from accounts.backoffice import BackofficeAuditMixin, ReadOnlyAdminMixin
 from credits.usage.choices import ApiScope
 from credits.usage.models.api import ApiToken
 from credits.usage.models.calls import CallDaySummary, CallRecord, MinutePool, TollFreeNumber

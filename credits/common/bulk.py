@@ -165,17 +165,20 @@ def statistics_refresh(
             name for name, tuples, live in cursor.fetchall()
             if statistics_stale(tuples=tuples, changed=max(live - max(tuples, 0), tables[name]))
         ]
-        quote = connection.ops.quote_name
-        listed = {
-            model._meta.db_table: ", ".join(
-                quote(model._meta.get_field(field).column) for field in fields
-            )
-            for model, fields in (columns or {}).items()
-        }
+        models_of = {model._meta.db_table: model for model in grown}
         for name in stale:
-            target = quote(name) + (f" ({listed[name]})" if name in listed else "")
-            cursor.execute(f"ANALYZE {target}")
+            model = models_of[name]
+            cursor.execute(analyze_sql(model, (columns or {}).get(model)))
     return stale
+
+
+def analyze_sql(model: type[models.Model], fields: Sequence[str] | None = None) -> str:
+    """The ``ANALYZE`` of ``model``'s table, of ``fields`` only when given."""
+    quote = connection.ops.quote_name
+    listed = ""
+    if fields:
+        listed = f" ({', '.join(quote(model._meta.get_field(f).column) for f in fields)})"
+    return f"ANALYZE {quote(model._meta.db_table)}{listed}"
 
 
 def statistics_stale(*, tuples: float, changed: int) -> bool:

@@ -30,7 +30,7 @@ from django.test.utils import override_settings
 
 from accounts.models import AuditEvent, LicenseAssignment, Product, Subscription, Tenant, User
 from credits.billing.services.accounts import credit_account_open
-from credits.common.bulk import copy_available, rows_insert
+from credits.common.bulk import analyze_sql, copy_available, rows_insert
 from credits.ledger import services as ledger
 from credits.ledger.choices import FundSource
 from credits.ledger.models.accounts import CreditAccount
@@ -315,15 +315,13 @@ def _settle() -> None:
 def _analyze_seconds(tables: list[str]) -> float:
     """How long the import's ANALYZE of ``tables`` takes now (PostgreSQL): the call
     records' planner columns, the other tables whole."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(
-        quote(CallRecord._meta.get_field(name).column) for name in CALL_PLANNER_FIELDS
-    )
+    planned = {CallRecord: CALL_PLANNER_FIELDS}
+    models_of = {model._meta.db_table: model for model in (CallRecord, LedgerEntry, LotMovement)}
     started = time.perf_counter()
     with connection.cursor() as cursor:
         for table in tables:
-            listed = f" ({columns})" if table == CallRecord._meta.db_table else ""
-            cursor.execute(f"ANALYZE {quote(table)}{listed}")
+            model = models_of[table]
+            cursor.execute(analyze_sql(model, planned.get(model)))
     return time.perf_counter() - started
 
 

@@ -83,7 +83,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -243,9 +243,10 @@ def usage_charge(
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class UsageCharge:
-    """One charge of a ``usage_charge_many`` batch (the arguments of ``usage_charge``)."""
+class UsageCharge(NamedTuple):
+    """One charge of a ``usage_charge_many`` batch (the arguments of ``usage_charge``); a
+    named tuple, as the import builds one per charged call
+    (``credits.usage.telephony.records.CallInput`` says why)."""
 
     amount: Decimal
     currency: str
@@ -1116,8 +1117,7 @@ def _lots_update(remaining: dict[int, Decimal]) -> None:
 _BULK_BATCH = 1000
 
 
-@dataclass(frozen=True)
-class _PreparedCharge:
+class _PreparedCharge(NamedTuple):
     key: str
     fingerprint: str
     amount: Decimal

@@ -55,7 +55,7 @@ from enum import StrEnum
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.batching import in_batches
+from accounts.batching import collector_paused, in_batches
 from accounts.models import Tenant
 from credits.billing.services.auto_recharge import recharge_check
 from credits.common.bulk import copy_available, rows_insert, staging_copy, statistics_refresh
@@ -186,6 +186,7 @@ def usage_key(usage_id: str) -> str:
     return f"{USAGE_KEY_PREFIX}{usage_id}"
 
 
+@collector_paused()  # the import's objects live to its end (accounts/batching.py)
 def usage_import(
     *,
     tenant: Tenant,
@@ -255,6 +256,7 @@ CALL_PLANNER_FIELDS = (
 )
 
 
+@collector_paused()  # the rows read too
 def usage_import_csv(
     *,
     tenant: Tenant,
@@ -277,6 +279,7 @@ def usage_import_csv(
     )
 
 
+@collector_paused()  # the rows read too
 def usage_import_graph(
     *,
     tenant: Tenant,

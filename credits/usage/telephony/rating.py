@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.utils.translation import get_language
 
@@ -153,9 +154,9 @@ class RatingContext:
         return max(0, size - self.pool_used.get(key, 0))
 
 
-@dataclass(frozen=True, slots=True)
-class Payment:
-    """Who pays a call, decided before its length is known."""
+class Payment(NamedTuple):
+    """Who pays a call, decided before its length is known (a named tuple, built once
+    per call: ``records.CallInput`` says why)."""
 
     free: bool
     reach: str

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from accounts.spreadsheets import cell_restore
 from credits.common.dates import months_add
@@ -130,9 +131,13 @@ class RecordsMalformed(ValueError):
     """The whole input is unusable (not CSV with the header, not a JSON list...)."""
 
 
-@dataclass(frozen=True, slots=True)
-class CallInput:
-    """One call record as given, validated; ``line`` is where it was in the input."""
+class CallInput(NamedTuple):
+    """One call record as given, validated; ``line`` is where it was in the input.
+
+    A named tuple, as the other values built once per call (``rating.Payment``, the
+    ledger's ``UsageCharge``): as immutable as a frozen dataclass and built eight times
+    faster (0.5 against 4 µs), which an import of 100,000 calls feels
+    (docs/benchmarks.md, "Usage import")."""
 
     line: int
     usage_id: str

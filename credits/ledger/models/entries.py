@@ -62,16 +62,19 @@ class LedgerEntry(models.Model):
     entry; entries are ordered by ``id``, which follows ``created_at``.
     """
 
+    # No index of its own: the two unique and time-order indexes below lead with the
+    # account (every index is one more write per entry, and a usage import writes
+    # thousands of entries a second).
     account = models.ForeignKey(
         "credits.CreditAccount", on_delete=models.PROTECT, related_name="entries",
-        verbose_name=_("credit account"),
+        verbose_name=_("credit account"), db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
     amount = money_field(_("amount"))
     balance_after = money_field(_("balance after"))
-    lot = models.ForeignKey(
+    lot = models.ForeignKey(  # indexed where set: credits_entry_lot_idx
         "credits.FundLot", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="entries", verbose_name=_("lot"),
+        related_name="entries", verbose_name=_("lot"), db_index=False,
         help_text=_(
             "The lot this entry created (a funding) or forfeited (an expiry). The lots a "
             "charge drew from are its lot movements."
@@ -88,7 +91,7 @@ class LedgerEntry(models.Model):
     reference_id = models.CharField(_("reference"), max_length=100, blank=True)
     acting_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("by"),
+        related_name="+", verbose_name=_("by"), db_index=False,  # credits_entry_actor_idx
         help_text=_("Empty when the system posted the entry."),
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)
@@ -121,6 +124,16 @@ class LedgerEntry(models.Model):
                 fields=["account", "created_at", "id"], name="credits_entry_account_seq_idx"
             ),
             models.Index(fields=["reference_type", "reference_id"], name="credits_entry_ref_idx"),
+            # The lot and the acting user are empty on usage entries (nearly all of them):
+            # indexed only where set, for the look-ups and the protection of the rows they
+            # point to, without an index write per charge.
+            models.Index(
+                fields=["lot"], condition=Q(lot__isnull=False), name="credits_entry_lot_idx"
+            ),
+            models.Index(
+                fields=["acting_user"], condition=Q(acting_user__isnull=False),
+                name="credits_entry_actor_idx",
+            ),
             # The Communications Credits page's transactions filtered to one type other than
             # usage (the bulk of the entries, which the account's own index serves) read
             # only that type's newest entries (README, "Transactions and the runway").
@@ -192,9 +205,9 @@ class LotMovement(models.Model):
     remaining amount of a lot at any past moment one row away.
     """
 
-    entry = models.ForeignKey(
+    entry = models.ForeignKey(  # indexed by credits_movement_once_per_lot, which leads with it
         LedgerEntry, on_delete=models.PROTECT, related_name="movements",
-        verbose_name=_("entry"),
+        verbose_name=_("entry"), db_index=False,
     )
     lot = models.ForeignKey(
         "credits.FundLot", on_delete=models.PROTECT, related_name="movements",

@@ -4,10 +4,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from credits.exceptions import LedgerError
-from credits.models import CreditAccount, EntryKind, FundLot, FundSource, LedgerEntry
+from credits.models import (
+    CreditAccount,
+    EntryKind,
+    FundLot,
+    FundSource,
+    LedgerEntry,
+    LotMovement,
+)
 from tests.accounts.factories import TenantFactory
 from tests.credits.factories import T0, CreditAccountFactory, charge, fund
 
@@ -92,6 +99,28 @@ def test_one_expiry_entry_per_lot(account, lot):
     }
     LedgerEntry.objects.create(idempotency_key="x1", **values)
     assert _violates(lambda: LedgerEntry.objects.create(idempotency_key="x2", **values))
+
+
+def _indexes(model) -> dict[str, list[str]]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return {
+        name: found["columns"] for name, found in constraints.items()
+        if found["index"] or found["unique"]
+    }
+
+
+@pytest.mark.django_db
+def test_an_entry_writes_no_index_that_another_already_leads_with_its_column():
+    entries, movements = _indexes(LedgerEntry), _indexes(LotMovement)
+    # The account, the lot and the acting user: by the composite and partial indexes only.
+    assert [name for name, columns in entries.items() if columns == ["account_id"]] == []
+    assert entries["credits_entry_unique_key"][0] == "account_id"
+    assert entries["credits_entry_lot_idx"] == ["lot_id"]
+    assert entries["credits_entry_actor_idx"] == ["acting_user_id"]
+    assert "credits_entry_one_expiry_per_lot" in entries  # kept (the test above)
+    assert [name for name, columns in movements.items() if columns == ["entry_id"]] == []
+    assert movements["credits_movement_once_per_lot"] == ["entry_id", "lot_id"]
 
 
 def test_account_deficit_cannot_be_negative_and_balance_not_below_minus_deficit(account):

@@ -244,45 +244,66 @@ def record_parse(raw: Mapping[str, object], *, line: int) -> CallInput:
     return _checked_parse(raw, line=line)
 
 
+# The fields the fast path reads, by position: ``_names_of`` gives, for a row's column
+# names, the name that feeds each of them (None: the row has no such column).
+_READ = (
+    "usage_id", "call_id", "conference_id", "user_location", "aad_object_id", "upn",
+    "user_display_name", "caller_id", "call_type", "number_type", "destination_number",
+    "start_time", "end_time", "duration_seconds", "currency",
+)
+_READ_LIMITS = tuple(
+    (index, _LIMITS[field]) for index, field in enumerate(_READ) if field in _LIMITS
+)
+
+
+@lru_cache(maxsize=256)
+def _names_of(names: tuple[str, ...]) -> tuple[str | None, ...]:
+    """For each of ``_READ``, the column of ``names`` that gives it (the last one when
+    two do, as ``_checked_parse`` reads them), or None."""
+    given = {field: name for name, field in _fields_of(names)}
+    return tuple(given.get(field) for field in _READ)
+
+
 def _valid_parse(raw: object, line: int) -> CallInput | None:
     """``raw`` as a ``CallInput`` when every value is a string that passes the checks,
     else None (the caller then runs the checks that explain why)."""
     if type(raw) is not dict or len(raw) > MAX_FIELDS or "__error__" in raw:
         return None
-    values: dict[str, str] = {}
-    for name, field in _fields_of(tuple(raw)):
-        value = raw[name]
-        if type(value) is not str:
-            if not isinstance(value, str):  # a number, None, ...: the checks say what
-                return None
-            value = str(value)  # a str subclass (an enum member), as the checks take it
-        values[field] = value.strip()
-    if not "".join(values.values()).isprintable():
+    try:
+        # A str subclass (an enum member) strips to its text, as the checks take it;
+        # anything else (a number, None, bytes...) is theirs to explain.
+        texts = [raw[name].strip() if name is not None else "" for name in _names_of(tuple(raw))]
+        printable = "".join(texts).isprintable()
+    except (AttributeError, TypeError):
         return None
-    get = values.get
-    for field, limit in _LIMITS.items():
-        if len(get(field, "")) > limit:
+    if not printable:
+        return None
+    for index, limit in _READ_LIMITS:
+        if len(texts[index]) > limit:
             return None
-    usage_id = get("usage_id", "")
-    call_type = get("call_type", "").lower()
-    destination = get("destination_number", "")
-    location = get("user_location", "").upper()
+    (
+        usage_id, call_id, conference_id, location, aad_object_id, upn, display_name,
+        caller_id, call_type, number_type, destination, start_text, end_text, given, currency,
+    ) = texts
+    call_type = call_type.lower()
+    location = location.upper()
     if (
         not usage_id or call_type not in _CALL_TYPES or not destination
         or (location and not _COUNTRY.fullmatch(location))
     ):
         return None
     try:
-        start = datetime.fromisoformat(get("start_time", ""))
-        end = datetime.fromisoformat(get("end_time", ""))
-        start = (start.replace(tzinfo=UTC) if start.tzinfo is None else start).astimezone(UTC)
-        end = (end.replace(tzinfo=UTC) if end.tzinfo is None else end).astimezone(UTC)
+        start = datetime.fromisoformat(start_text)
+        end = datetime.fromisoformat(end_text)
+        if start.tzinfo is not UTC:
+            start = (start.replace(tzinfo=UTC) if start.tzinfo is None else start).astimezone(UTC)
+        if end.tzinfo is not UTC:
+            end = (end.replace(tzinfo=UTC) if end.tzinfo is None else end).astimezone(UTC)
     except (ValueError, OverflowError):
         return None
     span = (end - start).total_seconds()
     if span < 0 or span > MAX_DURATION_SECONDS:
         return None
-    given = get("duration_seconds", "")
     if not given:
         duration = int(span)
     elif _WHOLE.fullmatch(given):
@@ -291,10 +312,7 @@ def _valid_parse(raw: object, line: int) -> CallInput | None:
             return None
     else:
         return None
-    upn = get("upn", "").lower()
-    call_id = get("call_id", "")
-    conference_id = get("conference_id", "")
-    caller_id = get("caller_id", "")
+    upn = upn.lower()
     facts = "\x1f".join(
         (
             usage_id, call_id, conference_id, upn, caller_id, call_type, destination,
@@ -302,10 +320,9 @@ def _valid_parse(raw: object, line: int) -> CallInput | None:
         )
     )
     return CallInput(
-        line, usage_id, call_id, conference_id, location, get("aad_object_id", ""), upn,
-        get("user_display_name", ""), caller_id, call_type, get("number_type", ""),
-        destination, start, end, duration, get("currency", "").upper(),
-        hashlib.sha256(facts.encode()).hexdigest(),
+        line, usage_id, call_id, conference_id, location, aad_object_id, upn, display_name,
+        caller_id, call_type, number_type, destination, start, end, duration,
+        currency.upper(), hashlib.sha256(facts.encode()).hexdigest(),
     )
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from credits.common import bulk
 from credits.ledger.verification import account_verify
 from credits.models import CallDaySummary, CallRecord, LedgerEntry, LotMovement, UsageSource
+from credits.usage.choices import CallType
 from credits.usage.services import imports as usage
 from credits.usage.services.imports import usage_import_csv
 from credits.usage.telephony import records
@@ -146,10 +147,14 @@ _TEXT = st.text(
     upn=st.one_of(_TEXT, st.just("Ana@Contoso.example")),
     long_field=st.sampled_from(["", "x" * 101, "y" * 300]),
     number=st.one_of(st.none(), st.integers(0, 99)),
+    # a JSON object may name a column twice (the header's name and snake_case): the last
+    # one counts; a value may be an enum member (a str) or something else (bytes, a list)
+    twice=st.sampled_from([None, ("usage_id", "call-2"), ("destination_number", "12"),
+                           ("call_type", CallType.CONF_OUT), ("upn", b"ana"), ("upn", [])]),
 )
 def test_the_fast_parse_agrees_with_the_checks(
     usage_id, call_type, destination, start, seconds, given_duration, location, upn,
-    long_field, number,
+    long_field, number, twice,
 ):
     row = record(upn=upn, uid=usage_id or "", **{
         "Call Type": call_type, "Destination Number": destination, "User Location": location,
@@ -165,6 +170,8 @@ def test_the_fast_parse_agrees_with_the_checks(
     row["Duration Seconds"] = "" if given_duration is None else str(given_duration)
     if number is not None:  # JSON gives a number: only the checks take it
         row["Duration Seconds"] = number
+    if twice is not None:
+        row[twice[0]] = twice[1]
 
     try:
         expected = records._checked_parse(dict(row), line=4)

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from accounts.models import Tenant
 from credits.models import CallDaySummary, CallRecord, CreditAccount, LedgerEntry, Rate
@@ -41,7 +42,29 @@ def test_bench_can_keep_its_data(db):
         assert sum(summed) == 50
 
 
-@pytest.mark.parametrize("args", [["--calls", "0"], ["--calls", "10", "--chunk-size", "0"]])
+def test_rounds_end_with_their_medians_and_ranges_and_leave_nothing(db):
+    out = StringIO()
+    call_command("bench_usage", "--calls", "40", "--repeat", "3", stdout=out)
+    output = out.getvalue()
+    assert [line for line in output.splitlines() if line.startswith("Round")] == [
+        "Round 1 of 3", "Round 2 of 3", "Round 3 of 3"
+    ]
+    assert output.count("import + rating + charging      40 calls") == 3
+    assert output.count("rows/s  (bulk_create)") == 1  # the first round only
+    assert output.count("ledger verification clean") == 3
+    summary = output[output.index("Over 3 rounds"):]
+    assert summary.startswith("Over 3 rounds: import median ")
+    assert "calls/s" in summary and "–" in summary
+    if connection.vendor == "postgresql":  # the database's pace, round by round
+        assert "rows/s; import / COPY median " in summary
+    assert not Tenant.objects.filter(slug__startswith="bench-usage-").exists()
+    assert not CallRecord.objects.exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["--calls", "0"], ["--calls", "10", "--chunk-size", "0"], ["--calls", "10", "--repeat", "0"],
+    ["--calls", "10", "--repeat", "51"],
+])
 def test_bench_refuses_nonsense(db, args):
     with pytest.raises(CommandError):
         call_command("bench_usage", *args, stdout=StringIO())

@@ -10,10 +10,11 @@ The totals, the daily series and the top destinations are sums, so unless the se
 names a user (a user filter or a search) or asks for the restricted calls, they are read
 from the per-day rollup ``CallDaySummary`` (``usage_aggregated``), whose size follows the
 days, not the calls. ``usage_summed`` reads the three at once: on PostgreSQL, from the
-rollup, in one query whose ``GROUPING SETS`` (day and what paid; the rated country, whose
-rows also add up to the totals) scan the selected rows once; otherwise (the calls, or
-SQLite, which has no grouping sets) by ``usage_totals``, ``usage_daily`` and
-``usage_top_destinations``, one query each, the last two skipped when nothing was called.
+rollup or from the selected calls (a user, a search, the restricted calls), in one query
+whose ``GROUPING SETS`` (day and what paid; the rated country, whose rows also add up to
+the totals) scan the selected rows once; on SQLite, which has no grouping sets, by
+``usage_totals``, ``usage_daily`` and ``usage_top_destinations``, one query each, the
+last two skipped when nothing was called.
 Both ways turn the rows into the same figures (``_daily_series``,
 ``_destinations_listed``), so calls and rollup, one query or three, give identical
 results.
@@ -27,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
@@ -298,33 +300,44 @@ class UsageSums(NamedTuple):
 
 
 def _grouping_sets_available(rows: QuerySet) -> bool:
-    """Whether ``usage_summed`` may read ``rows`` in one query: summaries, on a database
-    with ``GROUPING SETS`` (PostgreSQL; SQLite has none)."""
-    return rows.model is CallDaySummary and connections[rows.db].vendor == "postgresql"
+    """Whether ``usage_summed`` may read ``rows`` in one query: on a database with
+    ``GROUPING SETS`` (PostgreSQL; SQLite has none)."""
+    return connections[rows.db].vendor == "postgresql"
 
 
 # GROUPING(day, rated_country) of each grouping set: a bit set for each column left out.
 _BY_DAY, _BY_COUNTRY = 0b01, 0b10
 
 
-def _summaries_grouped(summaries: QuerySet[CallDaySummary]) -> list[tuple]:
-    """The selected summaries summed by day and what paid, and by rated country, in one
-    query: each row is ``(grouping, day, capability, pool_capability, rated_country,
-    calls, billed_minutes, pool_minutes, charge)``, ``grouping`` telling the sets apart
-    (the columns a set leaves out are NULL, never ``''``). The totals are the sums of the
-    countries' rows: a third, empty grouping set would add its sums to every row read."""
+def _rows_grouped(rows: QuerySet[CallRecord] | QuerySet[CallDaySummary]) -> list[tuple]:
+    """The selected summaries or calls summed by day and what paid, and by rated
+    country, in one query: each row is ``(grouping, day, capability, pool_capability,
+    rated_country, calls, billed_minutes, pool_minutes, charge)``, ``grouping`` telling
+    the sets apart (the columns a set leaves out are NULL, never ``''``). The totals are
+    the sums of the countries' rows: a third, empty grouping set would add its sums to
+    every row read. A call counts one and has its UTC day (``usage_daily``'s)."""
     columns = ("day", "capability", "pool_capability", "rated_country",
-               "calls", "billed_minutes", "pool_minutes", "charge")
-    selected = summaries.values(*columns).order_by()
-    inner, params = selected.query.get_compiler(using=selected.db).as_sql()
+               "billed_minutes", "pool_minutes", "charge")
+    if rows.model is CallDaySummary:
+        selected = rows.values(*columns, "calls").order_by()
+    else:
+        selected = rows.annotate(day=UTCDate("start_time")).values(*columns).order_by()
+    try:
+        inner, params = selected.query.get_compiler(using=selected.db).as_sql()
+    except EmptyResultSet:  # a search no caller matches (``calls_searched``'s none())
+        return []
     connection = connections[selected.db]
-    day, capability, pool, country, calls, billed, pooled, charge = (
+    day, capability, pool, country, billed, pooled, charge = (
         connection.ops.quote_name(column) for column in columns
+    )
+    counted = (
+        f"SUM({connection.ops.quote_name('calls')})" if rows.model is CallDaySummary
+        else "COUNT(*)"
     )
     # Quoted column names and the ORM's own SQL, whose values stay parameters.
     sql = (
         f"SELECT GROUPING({day}, {country}), {day}, {capability}, {pool}, {country}, "  # noqa: S608
-        f"SUM({calls}), SUM({billed}), SUM({pooled}), SUM({charge}) "
+        f"{counted}, SUM({billed}), SUM({pooled}), SUM({charge}) "
         f"FROM ({inner}) AS selected "
         f"GROUP BY GROUPING SETS (({day}, {capability}, {pool}), ({country}))"
     )
@@ -345,8 +358,8 @@ def usage_summed(
 ) -> UsageSums:
     """The totals, daily series and top destinations of ``aggregated``
     (``usage_aggregated``), as ``usage_totals``, ``usage_daily`` and
-    ``usage_top_destinations`` give them: in one query from the summaries on PostgreSQL,
-    else in those three (one when nothing was called)."""
+    ``usage_top_destinations`` give them: in one query on PostgreSQL, else in those
+    three (one when nothing was called)."""
     if not _grouping_sets_available(aggregated):
         totals = usage_totals(aggregated)
         if not totals.calls:
@@ -358,14 +371,14 @@ def usage_summed(
     by_day: list[DailyRow] = []
     by_country: list[DestinationRow] = []
     for grouping, day, capability, pool, country, calls, billed, pooled, charge in (
-        _summaries_grouped(aggregated)
+        _rows_grouped(aggregated)
     ):
         if grouping == _BY_DAY:
             by_day.append((day, capability, pool, billed, pooled, charge))
         elif grouping == _BY_COUNTRY:
             by_country.append((country, calls, billed, charge))
-    # Every summary has a country ("" for none): theirs add up to the totals, exactly
-    # (integers, and decimals as PostgreSQL returns them).
+    # Every summary and call has a country ("" for none): theirs add up to the totals,
+    # exactly (integers, and decimals as PostgreSQL returns them).
     totals = _totals_of(
         sum(row[1] for row in by_country), sum(row[2] for row in by_country),
         sum((row[3] for row in by_country), ZERO),

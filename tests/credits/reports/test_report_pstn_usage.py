@@ -379,7 +379,8 @@ def test_every_report_query_uses_the_tenant_start_time_range(client, reports_rea
         client.get(URL, {"q": "cy", "call_type": "user_out"})
     report = [q["sql"] for q in queries if "credits_callrecord" in q["sql"]
               and "WITH RECURSIVE callers" not in q["sql"]]  # PostgreSQL's callers, once
-    assert len(report) == 4
+    # the sums (one grouped read on PostgreSQL, three on SQLite) and the page
+    assert len(report) == (2 if connection.vendor == "postgresql" else 4)
     for sql in report:
         assert '"tenant_id" =' in sql and '"start_time" >=' in sql and '"start_time" <' in sql
 

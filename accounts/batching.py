@@ -6,9 +6,10 @@ query parameters, few enough queries at the scale of a year of calls.
 
 An import builds tens of thousands of objects it keeps until the end (the parsed
 records, their ratings, the rows to write). Python's cyclic garbage collector runs
-every 700 new objects and, every few runs, walks *all* of them again: a third of the
-call import's CPU went there, finding nothing, because the import's objects hold no
-reference cycles and are freed by reference counting as usual. ``collector_paused``
+every 700 new objects and, every few runs, walks *all* of them again: a fifth to a
+quarter of the call import's CPU went there (rating alone ran 2.5 times slower), finding
+nothing, because the import's objects hold no reference cycles and are freed by
+reference counting as usual. ``collector_paused``
 switches the collector off for such a load (docs/benchmarks.md, "Usage import").
 """
 

@@ -8,6 +8,7 @@ import os
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from accounts.management.commands.compile_catalogs import compile_catalogs
@@ -64,6 +65,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if os.environ.get("CI", "").lower() == "true" and asked_for_postgres:
         pytest.fail(f"CI=true and DATABASE_URL names PostgreSQL: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def each_test_starts_in_the_default_language():
+    """A request leaves its language active in the thread (Django's ``LocaleMiddleware``
+    and ``accounts.shell.locale.UserLocaleMiddleware`` activate one per request and the
+    next request activates its own): a test after a Chinese page would read the next
+    service's messages in Chinese. Each test starts, and ends, in the default language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session", autouse=True)

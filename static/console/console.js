@@ -34,9 +34,57 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     form.querySelectorAll("button[data-busy-text]").forEach(function (button) {
+      if (!button.hasAttribute("data-idle-html")) { button.setAttribute("data-idle-html", button.innerHTML); }
       button.disabled = true;
       button.innerHTML = '<span class="spinner-border spinner-border-sm me-1" aria-hidden="true"></span>' +
         button.getAttribute("data-busy-text");
     });
+  });
+  // A request that gets no usable answer (a server error, no connection, a timeout) is
+  // said where the admin is looking: in the flyout when it came from there, else at the
+  // top of the page; busy buttons turn back so the admin can try again (README,
+  // "Accessibility"). Payment forms say it on the form itself (billing.js).
+  function requestFailed(event) {
+    var elt = event.detail && event.detail.elt;
+    if (!elt || !elt.closest || elt.closest("form[data-payment-form]")) { return; }
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var form = elt.closest("form") || elt;
+    form.querySelectorAll("button[data-idle-html]").forEach(function (button) {
+      button.innerHTML = button.getAttribute("data-idle-html");
+      button.disabled = false;
+    });
+    var flyout = document.getElementById("flyout");
+    var inFlyout = flyout && flyout.contains(elt) && flyout.classList.contains("show");
+    var place = inFlyout ? document.getElementById("flyout-body") : document.getElementById("messages");
+    if (!place) { return; }
+    var alert = document.getElementById("request-failed");
+    if (!alert) {
+      alert = document.createElement("div");
+      alert.id = "request-failed";
+      alert.className = "alert alert-danger";
+      alert.setAttribute("role", "alert");
+      alert.setAttribute("tabindex", "-1");
+    }
+    var message;
+    if (status === 403) {
+      message = window.gettext("Your role does not allow this action.");
+    } else if (status === 404) {
+      message = window.gettext("This item no longer exists. Reload the page to see what is there now.");
+    } else if (status >= 400) {
+      message = window.interpolate(window.gettext("The console could not finish this request (HTTP %s). Try again; if it keeps failing, reload the page."), [status]);
+    } else {
+      message = window.gettext("The console did not answer. Check your connection and try again.");
+    }
+    alert.textContent = message;
+    place.insertBefore(alert, place.firstChild);
+    alert.focus({ preventScroll: false });
+  }
+  ["htmx:responseError", "htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, requestFailed);
+  });
+  // Once a later request is answered, the warning is out of date: take it away.
+  document.addEventListener("htmx:afterSwap", function () {
+    var alert = document.getElementById("request-failed");
+    if (alert) { alert.remove(); }
   });
 })();

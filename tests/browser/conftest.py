@@ -102,9 +102,10 @@ def browser(chromium_executable: str, live_server, transactional_db) -> Iterator
 
 
 @pytest.fixture
-def page(browser, live_server) -> Iterator:
-    """A fresh browser context on the live server; fails the test on broken assets or
-    JavaScript errors, which a person would see as a broken page."""
+def page(request, browser, live_server) -> Iterator:
+    """A fresh browser context on the live server; fails the test on broken assets,
+    JavaScript errors or a server error (5xx), which a person would see as a broken
+    page. A test that provokes server errors on purpose is marked ``server_errors``."""
     context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -126,9 +127,13 @@ def page(browser, live_server) -> Iterator:
 
     page.on("console", check_console)
 
+    server_errors_expected = request.node.get_closest_marker("server_errors") is not None
+
     def check_asset(response) -> None:
         if response.status >= 400 and "/static/" in response.url:
             problems.append(f"{response.status} for {response.url}")
+        elif response.status >= 500 and not server_errors_expected:
+            problems.append(f"{response.status} for {response.request.method} {response.url}")
 
     page.on("response", check_asset)
     try:

@@ -110,6 +110,7 @@ def test_a_gateway_that_does_not_answer_shows_the_pending_order_and_try_again_pa
     assert CreditAccount.objects.get(tenant=credits).balance == 160
 
 
+@pytest.mark.server_errors
 def test_a_server_error_does_not_leave_add_funds_on_processing_payment(
     page, live_server, credits, monkeypatch
 ):

@@ -45,6 +45,25 @@ def pytest_configure(config: pytest.Config) -> None:
         compile_catalogs(settings.LOCALE_PATHS)
 
 
+UNGROUPED = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` keeps the tests marked ``xdist_group`` on one worker (--dist loadgroup,
+    Makefile): pytest-xdist tells the scheduler by a suffix on their node ids. A pytest
+    or xdist release where that suffix no longer sticks would split the groups silently
+    (each worker seeding the demo again): those tests fail instead, saying why."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid:
+            item.stash[UNGROUPED] = (
+                "--dist loadgroup did not keep this xdist_group test with its group: this "
+                "pytest-xdist does not work with this pytest (pyproject.toml pins them)."
+            )
+
+
 def pytest_report_header() -> str:
     examples = hypothesis_settings.default.max_examples
     return f"hypothesis profile: {HYPOTHESIS_PROFILE} (max_examples={examples})"
@@ -58,6 +77,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     suite once more on PostgreSQL, where they run. A run that asked for PostgreSQL through
     DATABASE_URL but got another engine fails under CI=true instead of skipping quietly.
     """
+    if UNGROUPED in item.stash:
+        pytest.fail(item.stash[UNGROUPED], pytrace=False)
     if item.get_closest_marker("postgres") is None or connection.vendor == "postgresql":
         return
     reason = f"needs PostgreSQL (DATABASE_URL=postgres://...); the database is {connection.vendor}"

@@ -15,8 +15,8 @@ PYTEST_ARGS ?=
 # `make test` runs the tests on every core (pytest-xdist; each worker has its own test
 # database and live server). --dist loadgroup hands the tests out in pytest-django's order,
 # so on every worker the tests that empty the database (transactional, browser) still come
-# after the others, and keeps the tests marked xdist_group("seeded_demo") on one worker, so
-# the demo they read is seeded once, not once per worker. TEST_WORKERS=0 (or
+# after the others, and keeps the tests marked xdist_group("seeded_demo") (tests/seeded_demo/)
+# on one worker, so the demo they read is seeded once, not once per worker. TEST_WORKERS=0 (or
 # PYTEST_ARGS="-n 0") runs them in one process.
 TEST_WORKERS ?= auto
 

@@ -69,9 +69,11 @@ def test_a_billing_admin_sets_up_the_app_then_signs_in_with_its_codes(page, live
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.locator("#topbar-user")).to_have_text("Nestor Wilke")
 
+    page.wait_for_load_state("load")  # the menu opens once Bootstrap's script ran
     page.locator("#account-menu").click()
     page.locator("#account-security").click()
     expect(page.get_by_role("heading", name="Sign-in and security")).to_be_visible()
+    page.wait_for_load_state("load")
     page.locator("#account-menu").click()
     page.locator("#sign-out").click()
     password_step(page, "new.billing@contoso.example")

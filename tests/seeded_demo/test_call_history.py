@@ -1,6 +1,8 @@
 """The demo's call history as seed_demo makes it: months of calls through the simulator and
 the import, posted in time order with the credit history; a second seed adds nothing;
-balances plausible. How the history is built: tests/credits/demo/test_demo_calls.py."""
+balances plausible; ``--calls`` cannot add calls to it any more. How the history is built:
+tests/credits/demo/test_demo_calls.py; ``--calls`` on a fresh database:
+tests/credits/demo/test_demo_bulk_calls.py."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from credits.ledger.verification import account_verify
 from credits.models import (
@@ -63,3 +66,10 @@ def test_seed_demo_twice_gives_call_history_and_a_clean_ledger(seeded_demo, seed
     out = StringIO()
     call_command("ledger_verify", stdout=out, stderr=StringIO())
     assert "reconcile" in out.getvalue()
+
+
+def test_calls_cannot_be_added_once_the_year_is_in_the_ledger(seed_again):
+    before = (CallRecord.objects.count(), LedgerEntry.objects.count())
+    with pytest.raises(CommandError, match="fresh demo database"):
+        seed_again("--calls", "300")
+    assert (CallRecord.objects.count(), LedgerEntry.objects.count()) == before

@@ -90,16 +90,6 @@ def test_seed_demo_calls_gives_contoso_n_charged_calls_over_a_year_once():
     assert "reconcile" in out.getvalue()
 
 
-@pytest.mark.django_db
-def test_calls_cannot_be_added_once_the_year_is_in_the_ledger():
-    now = _noon()
-    _seed(now=now)
-    before = (CallRecord.objects.count(), LedgerEntry.objects.count())
-    with pytest.raises(CommandError, match="fresh demo database"):
-        _seed("--calls", "300", now=now)
-    assert (CallRecord.objects.count(), LedgerEntry.objects.count()) == before
-
-
 @pytest.mark.parametrize("calls", ["-1", str(MAX_CALLS + 1)])
 def test_seed_demo_refuses_a_number_of_calls_out_of_bounds(db, calls):
     with pytest.raises(CommandError, match="--calls must be between 0 and 2,000,000"):

@@ -7,6 +7,7 @@ service, so tests fund and charge accounts with the helpers below, which call it
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -52,6 +53,23 @@ def charge(
         account=account, amount=Decimal(amount), currency=account.currency,
         idempotency_key=key or next_key("call"), at=at, **kwargs,
     )
+
+
+def charges(
+    account: CreditAccount, amounts_at: Iterable[tuple[str | Decimal, datetime]]
+) -> list[LedgerEntry]:
+    """Many usage charges of ``(amount, at)``, in time order, posted as one batch (the
+    import's ``usage_charge_many``: the same entries as ``charge`` one by one, in a
+    fraction of the time)."""
+    batch = [
+        ledger.UsageCharge(
+            amount=Decimal(amount), currency=account.currency,
+            idempotency_key=next_key("call"), at=at,
+        )
+        for amount, at in amounts_at
+    ]
+    posted = ledger.usage_charge_many(account=account, charges=batch)
+    return [posted.entries[item.idempotency_key] for item in batch]
 
 
 def ledger_snapshot(account: CreditAccount) -> tuple:

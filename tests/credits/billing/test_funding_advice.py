@@ -29,7 +29,7 @@ from credits.billing.services.orders import order_place
 from credits.ledger import services as ledger
 from credits.models import CreditAccount, OrderKind, PaymentType
 from tests.accounts.factories import AdminFactory
-from tests.credits.factories import CreditAccountFactory, charge, fund, next_key
+from tests.credits.factories import CreditAccountFactory, charge, charges, fund, next_key
 from tests.credits.payments import RECHARGE_URL, SUBSCRIPTION_URL, saved_card, token
 from tests.html_text import parse
 
@@ -42,10 +42,12 @@ def spend(account, per_day, *, days: int, at: datetime = AT, start_day: int | No
     (the ledger is kept in time order): the windows are whole UTC days, like the PSTN
     usage report's."""
     first = start_day or days
+    daily = []
     for day in range(first, first - days, -1):
         amount = per_day(day) if callable(per_day) else per_day
         if Decimal(amount):
-            charge(account, amount, at=at - timedelta(days=day - 1) - timedelta(hours=1))
+            daily.append((amount, at - timedelta(days=day - 1) - timedelta(hours=1)))
+    charges(account, daily)
 
 
 @pytest.fixture

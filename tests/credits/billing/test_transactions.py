@@ -22,7 +22,7 @@ from credits.billing.selectors.transactions import (
 from credits.ledger import services as ledger
 from credits.models import FundSource
 from tests.accounts.factories import AdminFactory
-from tests.credits.factories import charge, fund, next_key
+from tests.credits.factories import charge, charges, fund, next_key
 from tests.credits.payments import SUBSCRIPTION_URL
 from tests.html_text import parse
 
@@ -432,8 +432,7 @@ def _grow(account, count: int) -> None:
     last = account.entries.order_by("-id").first()
     start = last.created_at if last else T0
     fund(account, "1000", at=start)
-    for n in range(count):
-        charge(account, "0.01", at=start + timedelta(seconds=n // 3))
+    charges(account, [("0.01", start + timedelta(seconds=n // 3)) for n in range(count)])
 
 
 @pytest.mark.parametrize(

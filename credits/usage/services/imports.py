@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -197,12 +197,16 @@ def usage_import(
     max_records: int = MAX_RECORDS,
     now: datetime | None = None,
     positions: Positions = LINES,
+    context: RatingContext | None = None,
 ) -> UsageImported:
     """Import ``(line, record)`` pairs for ``tenant``; see the module docstring.
 
     ``chunk_size=None`` imports everything in one transaction (the API). ``now`` is the
     import's clock the rows' times are checked against (default: the current time; a
-    replay of history as of another moment, such as the demo's, passes its own). Raises
+    replay of history as of another moment, such as the demo's, passes its own).
+    ``context`` is the rating context of the calls' users when the caller holds it
+    already (the demo's history, day after day: ``credits.demo.calls``); by default it
+    is loaded. The minutes used of the pools are read afresh either way. Raises
     ``UsageInvalid`` (nothing imported) when there are more than ``max_records``; a
     ledger error (a closed account, ...) stops the import with the chunks before it
     committed, which a rerun skips as duplicates.
@@ -217,9 +221,12 @@ def usage_import(
         return result
     calls.sort(key=lambda call: (call.start_time, call.end_time, call.usage_id))
     account = credit_account_for_tenant(tenant)
-    context = rating_context_load(
-        tenant=tenant, upns={call.upn for call in calls}, account=account
-    )
+    if context is None:
+        context = rating_context_load(
+            tenant=tenant, upns={call.upn for call in calls}, account=account
+        )
+    else:  # the caller's: its pools' minutes are not this import's
+        context = replace(context, pool_used={}, pool_touched=set())
     size = chunk_size or len(calls)
     for start in range(0, len(calls), size):
         _import_chunk(

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 
 from credits.common.dates import month_add, month_of, month_start
+from credits.ledger.selectors import credit_account_for_tenant
 from credits.ledger.verification import account_verify
 from credits.models import CallRecord, MinutePool
-from credits.usage.selectors import pool_sizes_for, product_includes
+from credits.usage.selectors import pool_sizes_for, product_includes, rating_context_load
 from credits.usage.services.rates import rates_import
 from credits.usage.telephony.pools import DEFAULT_ZONE_A_COUNTRIES, zone_a_countries
 from tests.accounts.factories import TenantFactory
@@ -299,3 +300,30 @@ def test_zone_a_keeps_the_built_in_list_when_the_setting_is_empty(settings):
     assert len(zone_a_countries()) == 32
     settings.CREDITS_ZONE_A_COUNTRIES = ["FR"]
     assert zone_a_countries() == {"FR"}
+
+
+# ------------------------------------------------------- a rating context from the caller
+
+
+def test_an_import_given_its_rating_context_rates_the_same_and_reads_the_pools_afresh(
+    tenant, account, ana
+):
+    """The demo's history passes the context its calls were simulated from: the pools'
+    minutes used are still read from the database, and the caller's context is left as
+    it was."""
+    context = rating_context_load(
+        tenant=tenant, upns=[ana.username], account=credit_account_for_tenant(tenant)
+    )
+    context.pool_used[(MONTH, "US", "MCOPSTN1")] = 10  # stale: not what the pool holds
+    fill(tenant, "MCOPSTN1", 3000 - 2)
+    given = record(upn=ana.username, destination=US_FIXED, seconds=290)
+    loaded = record(upn=ana.username, destination=US_FIXED, seconds=290,
+                    start=T0 + timedelta(hours=1))
+
+    import_rows(tenant, [given], context=context)
+    import_rows(tenant, [loaded])
+
+    first, second = call_of(tenant, given), call_of(tenant, loaded)
+    assert (first.pool_minutes, first.charged_minutes, first.charge) == (2, 3, Decimal("0.0600"))
+    assert (second.pool_minutes, second.charged_minutes, second.charge) == (0, 5, Decimal("0.1000"))
+    assert context.pool_used == {(MONTH, "US", "MCOPSTN1"): 10} and not context.pool_touched

@@ -1,14 +1,11 @@
 """The demo's call history (seed_demo): months of calls through the simulator and the
-import, posted in time order with the credit history, also when seeded just after
-midnight. The demo as seeded now, and seeded twice: tests/seeded_demo/test_call_history.py."""
+import, posted in time order with the credit history. Seeded just after midnight:
+tests/credits/demo/test_demo_spend.py; as seeded now, and seeded twice:
+tests/seeded_demo/test_call_history.py."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from io import StringIO
-
-import pytest
-from django.core.management import call_command
 
 from credits.demo.calls import call_history_prepare
 from credits.demo.history import history_days, seed_credit_history
@@ -16,10 +13,6 @@ from credits.demo.payments import seed_payment_demo
 from credits.ledger.verification import account_verify
 from credits.models import (
     CallRecord,
-    CreditAccount,
-    Order,
-    OrderKind,
-    OrderStatus,
 )
 from credits.usage.telephony.records import calls_kept_since
 
@@ -59,26 +52,3 @@ def test_no_call_history_for_a_tenant_without_a_scenario(db):
 
     northwind = TenantFactory(slug="northwind", country="DE", currency="EUR")
     assert call_history_prepare(tenant=northwind, scenario="northwind", now=NOW) is None
-
-
-@pytest.mark.django_db
-def test_the_demo_recharge_crossing_works_just_after_midnight(django_capture_on_commit_callbacks):
-    """Yesterday's evening calls end after `now - 7 h`: the crossing's calls come after
-    them, as the ledger keeps time order."""
-    from unittest import mock
-
-    from django.utils import timezone
-
-    real = timezone.now().astimezone(UTC)
-    night = real.replace(hour=0, minute=20, second=0, microsecond=0)
-    if night > real:
-        night -= timedelta(days=1)
-    out = StringIO()
-    clock = mock.patch("accounts.management.commands.seed_demo.timezone.now", return_value=night)
-    with clock, django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", "--password", "demo-password-1", stdout=out)
-    assert "Auto-recharge started by today's calls: Contoso" in out.getvalue()
-    recharge = Order.objects.get(tenant__slug="contoso", kind=OrderKind.AUTO_RECHARGE)
-    assert recharge.status == OrderStatus.SUCCEEDED
-    for account in CreditAccount.objects.all():
-        assert account_verify(account) == []

@@ -53,8 +53,9 @@
       button.innerHTML = button.getAttribute("data-idle-html");
       button.disabled = false;
     });
+    // (Not by its "show" class: Bootstrap sets it only once the slide-in has ended.)
     var flyout = document.getElementById("flyout");
-    var inFlyout = flyout && flyout.contains(elt) && flyout.classList.contains("show");
+    var inFlyout = flyout && flyout.contains(elt);
     var place = inFlyout ? document.getElementById("flyout-body") : document.getElementById("messages");
     if (!place) { return; }
     var alert = document.getElementById("request-failed");

@@ -151,22 +151,12 @@
     var form = elt && elt.closest ? elt.closest("form[data-payment-form]") : null;
     if (!form) { return; }
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    var alert = form.querySelector("[data-payment-interrupted]");
-    if (!alert) {
-      alert = document.createElement("div");
-      alert.className = "alert alert-warning";
-      alert.id = "payment-interrupted";
-      alert.setAttribute("role", "alert");
-      alert.setAttribute("tabindex", "-1");
-      alert.setAttribute("data-payment-interrupted", "");
-      form.insertBefore(alert, form.firstChild);
-    }
-    alert.textContent = form.getAttribute("data-interrupted") + (status ? " (HTTP " + status + ")" : "");
     form.querySelectorAll("button[data-busy-text]").forEach(function (button) {
       button.disabled = false;
       button.textContent = form.getAttribute("data-retry-label") || button.textContent;
     });
-    alert.focus();
+    window.consoleAlert(form, "payment-interrupted", "warning",
+      form.getAttribute("data-interrupted") + (status ? " (HTTP " + status + ")" : ""));
   }
 
   ["htmx:responseError", "htmx:sendError", "htmx:timeout"].forEach(function (name) {

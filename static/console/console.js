@@ -40,6 +40,22 @@
         button.getAttribute("data-busy-text");
     });
   });
+  // An alert (one per id) first in `place`, saying `text`, with the keyboard focus so that
+  // screen readers announce it; also for billing.js's payment forms.
+  window.consoleAlert = function (place, id, variant, text) {
+    var alert = document.getElementById(id);
+    if (!alert) {
+      alert = document.createElement("div");
+      alert.id = id;
+      alert.setAttribute("role", "alert");
+      alert.setAttribute("tabindex", "-1");
+    }
+    alert.className = "alert alert-" + variant;
+    alert.textContent = text;
+    if (place.firstChild !== alert) { place.insertBefore(alert, place.firstChild); }
+    alert.focus({ preventScroll: false });
+    return alert;
+  };
   // A request that gets no usable answer (a server error, no connection, a timeout) is
   // said where the admin is looking: in the flyout when it came from there, else at the
   // top of the page; busy buttons turn back so the admin can try again (README,
@@ -58,14 +74,6 @@
     var inFlyout = flyout && flyout.contains(elt);
     var place = inFlyout ? document.getElementById("flyout-body") : document.getElementById("messages");
     if (!place) { return; }
-    var alert = document.getElementById("request-failed");
-    if (!alert) {
-      alert = document.createElement("div");
-      alert.id = "request-failed";
-      alert.className = "alert alert-danger";
-      alert.setAttribute("role", "alert");
-      alert.setAttribute("tabindex", "-1");
-    }
     var message;
     if (status === 403) {
       message = window.gettext("Your role does not allow this action.");
@@ -76,9 +84,7 @@
     } else {
       message = window.gettext("The console did not answer. Check your connection and try again.");
     }
-    alert.textContent = message;
-    place.insertBefore(alert, place.firstChild);
-    alert.focus({ preventScroll: false });
+    window.consoleAlert(place, "request-failed", "danger", message);
   }
   ["htmx:responseError", "htmx:sendError", "htmx:timeout"].forEach(function (name) {
     document.addEventListener(name, requestFailed);
